@@ -1,0 +1,116 @@
+r"""Compare the student's observations with the reference's, within tolerances that follow from
+the dtype and the number of steps.
+
+Step functions are compared *update by update*: for every step :math:`t`, parameter and element,
+
+.. math::
+    |\Delta^{\text{student}}_t - \Delta^{\text{ref}}_t| \le
+        c_{\text{acc}}\, t\, \varepsilon\, \max_{s \le t} |\Delta^{\text{ref}}_s|
+        + c_{\text{store}}\, \varepsilon\, (|\theta_t| + |\theta_{t-1}|)
+
+where :math:`\Delta_t = \theta_t - \theta_{t-1}` and :math:`\varepsilon` is the machine epsilon of
+the dtype. The first term bounds rounding in the state (a buffer rounded once per step, so the
+error grows at most linearly in :math:`t`, relative to the size of the updates seen so far); the
+second bounds rounding when the new value is stored in ``param`` (out-of-place arithmetic copied
+back). Comparing updates rather than values means a mistake that changes only tiny updates
+(``eps`` placement with tiny gradients) is as visible as one that changes large ones, whatever the
+size of the parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .cases import DTYPES
+
+# Rounding allowance per step in the state, and for storing the new value (see the module docstring).
+C_ACCUMULATE = 16.0
+C_STORE = 4.0
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """Where a trajectory first leaves the reference: step, parameter, element, values."""
+
+    step: int
+    param: int
+    index: tuple[int, ...]
+    expected: float
+    got: float
+    allowed: float
+    mismatched: int
+    total: int
+    quantity: str = "update"
+
+    def describe(self, shapes=None) -> str:
+        where = f"step {self.step}, parameter {self.param}"
+        if self.index:
+            where += f", index {self.index}"
+        return (
+            f"At {where}: expected {self.quantity} {self.expected:.10g}, got {self.got:.10g} "
+            f"(difference {abs(self.got - self.expected):.3g}, up to {self.allowed:.3g} allowed); "
+            f"{self.mismatched} of {self.total} elements differ at that step."
+        )
+
+
+def _unravel(flat_index: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    index = []
+    for size in reversed(shape):
+        index.append(flat_index % size)
+        flat_index //= size
+    return tuple(reversed(index))
+
+
+def first_update_mismatch(
+    got: list[list[list[float]]],
+    want: list[list[list[float]]],
+    dtype: str,
+    shapes: tuple[tuple[int, ...], ...],
+) -> Mismatch | None:
+    """The first (step, parameter) in call order at which the updates differ, or ``None``.
+
+    ``got`` may be shorter than ``want`` (the student's code stopped early): only the steps both
+    have are compared.
+    """
+    eps = torch.finfo(DTYPES[dtype]).eps
+    steps = min(len(got), len(want)) - 1
+    first: Mismatch | None = None
+    for param, shape in enumerate(shapes):
+        want_p = torch.tensor([row[param] for row in want[: steps + 1]], dtype=torch.float64)
+        got_p = torch.tensor([row[param] for row in got[: steps + 1]], dtype=torch.float64)
+        if want_p.shape != got_p.shape or steps < 1:
+            continue
+        want_delta = want_p[1:] - want_p[:-1]
+        got_delta = got_p[1:] - got_p[:-1]
+        scale = want_delta.abs().cummax(dim=0).values
+        t = torch.arange(1, steps + 1, dtype=torch.float64).unsqueeze(1)
+        allowed = C_ACCUMULATE * t * eps * scale + C_STORE * eps * (
+            want_p[1:].abs() + want_p[:-1].abs()
+        )
+        diff = (got_delta - want_delta).abs()
+        bad = ~(diff <= allowed)  # NaN counts as bad
+        if not bad.any():
+            continue
+        step = int(bad.any(dim=1).nonzero()[0])
+        if first is not None and (first.step - 1, first.param) < (step, param):
+            continue
+        row_diff = torch.where(bad[step], diff[step].nan_to_num(float("inf")), 0.0)
+        element = int(row_diff.argmax())
+        first = Mismatch(
+            step=step + 1,
+            param=param,
+            index=_unravel(element, shape),
+            expected=float(want_delta[step, element]),
+            got=float(got_delta[step, element]),
+            allowed=float(allowed[step, element]),
+            mismatched=int(bad[step].sum()),
+            total=int(bad[step].numel()),
+        )
+    return first
+
+
+def updates_match(got, want, dtype, shapes) -> bool:
+    """Whether two complete trajectories match update by update (used to name mistakes)."""
+    return len(got) == len(want) and first_update_mismatch(got, want, dtype, shapes) is None

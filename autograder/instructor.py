@@ -1,0 +1,43 @@
+"""Find the instructor's side (``solutions/``) when it exists, and only then.
+
+Students have the ``autograder`` package without ``solutions/``: everything that needs reference
+code or hidden cases asks here and falls back to the public, shipped data when the answer is None.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+ENV = "AUTOGRADER_SOLUTIONS"
+
+
+def solutions_dir() -> Path | None:
+    """``$AUTOGRADER_SOLUTIONS``, else ``solutions/`` beside this package in a checkout."""
+    configured = os.environ.get(ENV)
+    candidate = (
+        Path(configured) if configured else Path(__file__).resolve().parents[1] / "solutions"
+    )
+    return candidate if (candidate / "reference" / "__init__.py").is_file() else None
+
+
+@cache
+def load(module: str = "reference") -> ModuleType | None:
+    """Import ``solutions.<module>`` from the instructor's folder, or None on a student's machine."""
+    folder = solutions_dir()
+    if folder is None:
+        return None
+    parent = str(folder.parent)
+    if parent not in sys.path:
+        sys.path.insert(0, parent)
+    return importlib.import_module(f"{folder.name}.{module}")
+
+
+def reference_namespace() -> dict | None:
+    """The reference solutions as a namespace of answer names, as a student's would be."""
+    module = load("reference")
+    return None if module is None else dict(vars(module))
