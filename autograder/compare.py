@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import torch
 
-from .cases import DTYPES
+from .checks.common import DTYPES
 
-# Rounding allowance per step in the state, and for storing the new value (see the module docstring).
+# Rounding allowances: per step in the state, and for storing the new value (module docstring).
 C_ACCUMULATE = 16.0
 C_STORE = 4.0
 

@@ -33,7 +33,7 @@ def cases(name: str, *, hidden: bool) -> list:
 
 def expected(name: str, case_list: list, *, hidden: bool) -> list[dict]:
     """The reference's observations on ``case_list``, one per case."""
-    ids = tuple(runner._case_id(case) for case in case_list)
+    ids = tuple(case_table.case_id(case) for case in case_list)
     if instructor.solutions_dir() is not None:
         key = (name, ids)
         if key not in _REFERENCE_CACHE:

@@ -27,7 +27,7 @@ def solutions_dir() -> Path | None:
 
 @cache
 def load(module: str = "reference") -> ModuleType | None:
-    """Import ``solutions.<module>`` from the instructor's folder, or None on a student's machine."""
+    """Import ``solutions.<module>`` from the instructor's folder; None on a student's machine."""
     folder = solutions_dir()
     if folder is None:
         return None

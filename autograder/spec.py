@@ -15,7 +15,7 @@ class TestSpec:
         name: the test name every grader reports under.
         answer: the top-level name the student defines (and the answer cell's ``grade_id``).
         points: the test's maximum score.
-        kind: which runner checks it: ``step``, ``descent``, ``my_sgd``, ``my_adam``, ``flashcards``.
+        kind: the module of ``autograder.checks`` that checks it (``step``, ``descent``, ...).
         hyper: for ``step`` tests, the keyword-only hyperparameters of the signature.
     """
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 import torch
 
-from autograder.cases import StepCase, step_inputs
+from autograder.checks.step import StepCase, step_inputs
 from solutions import reference
 
 
@@ -144,8 +144,11 @@ IDENTITIES = [
 ]
 
 
-@pytest.mark.parametrize(("left", "left_hyper", "right", "right_hyper"), [i[1:] for i in IDENTITIES],
-                         ids=[i[0] for i in IDENTITIES])
+@pytest.mark.parametrize(
+    ("left", "left_hyper", "right", "right_hyper"),
+    [i[1:] for i in IDENTITIES],
+    ids=[i[0] for i in IDENTITIES],
+)
 def test_identities(left, left_hyper, right, right_hyper):
     """Do the algorithms reduce to one another where the theory says they do?"""
     steps = 1 if "alpha" in right_hyper else 50
@@ -172,22 +175,64 @@ def ill_conditioned(x):
 CONVERGENCE = [
     # (step function, hyper, function, start, steps, tolerance on the distance to the minimum)
     (reference.sgd_step, {"lr": 0.009}, ill_conditioned, (1.0, 1.0), 2000, 1e-6),
-    (reference.momentum_step, {"lr": 0.009, "momentum": 0.9}, ill_conditioned, (1.0, 1.0), 800, 1e-6),
-    (reference.nesterov_step, {"lr": 0.009, "momentum": 0.9}, ill_conditioned, (1.0, 1.0), 800, 1e-6),
+    (
+        reference.momentum_step,
+        {"lr": 0.009, "momentum": 0.9},
+        ill_conditioned,
+        (1.0, 1.0),
+        800,
+        1e-6,
+    ),
+    (
+        reference.nesterov_step,
+        {"lr": 0.009, "momentum": 0.9},
+        ill_conditioned,
+        (1.0, 1.0),
+        800,
+        1e-6,
+    ),
     (reference.adagrad_step, {"lr": 0.5, "eps": 1e-10}, ill_conditioned, (1.0, 1.0), 2000, 1e-6),
-    (reference.rmsprop_step, {"lr": 1e-3, "alpha": 0.99, "eps": 1e-8}, ill_conditioned, (1.0, 1.0), 3000, 1e-2),
-    (reference.adam_step, {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}, ill_conditioned, (1.0, 1.0), 3000, 1e-3),
+    (
+        reference.rmsprop_step,
+        {"lr": 1e-3, "alpha": 0.99, "eps": 1e-8},
+        ill_conditioned,
+        (1.0, 1.0),
+        3000,
+        1e-2,
+    ),
+    (
+        reference.adam_step,
+        {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+        ill_conditioned,
+        (1.0, 1.0),
+        3000,
+        1e-3,
+    ),
     (reference.momentum_step, {"lr": 1e-3, "momentum": 0.9}, rosenbrock, (-1.0, 1.0), 20000, 1e-3),
     (reference.nesterov_step, {"lr": 1e-3, "momentum": 0.9}, rosenbrock, (-1.0, 1.0), 20000, 1e-3),
-    (reference.adam_step, {"lr": 0.02, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}, rosenbrock, (-1.0, 1.0), 20000, 1e-2),
+    (
+        reference.adam_step,
+        {"lr": 0.02, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+        rosenbrock,
+        (-1.0, 1.0),
+        20000,
+        1e-2,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("step", "hyper", "f", "start", "steps", "tolerance"), CONVERGENCE,
-                         ids=[f"{row[0].__name__}-{row[2].__name__}" for row in CONVERGENCE])
+@pytest.mark.parametrize(
+    ("step", "hyper", "f", "start", "steps", "tolerance"),
+    CONVERGENCE,
+    ids=[f"{row[0].__name__}-{row[2].__name__}" for row in CONVERGENCE],
+)
 def test_convergence(step, hyper, f, start, steps, tolerance):
     """Does every optimiser reach the minimum of an ill-conditioned quadratic and of Rosenbrock?"""
-    minimum = torch.zeros(2, dtype=torch.float64) if f is ill_conditioned else torch.ones(2, dtype=torch.float64)
+    minimum = (
+        torch.zeros(2, dtype=torch.float64)
+        if f is ill_conditioned
+        else torch.ones(2, dtype=torch.float64)
+    )
     x = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     state = {}
     for _ in range(steps):
@@ -203,7 +248,9 @@ def test_gradient_descent_iterates(f):
     x0 = torch.tensor([-1.0, 1.0], dtype=torch.float64)
     path = reference.gradient_descent(f, x0, lr=1e-3, steps=500)
     assert path.shape == (501, 2)
-    assert torch.equal(path[0], x0) and torch.equal(x0, torch.tensor([-1.0, 1.0], dtype=torch.float64))
+    assert torch.equal(path[0], x0) and torch.equal(
+        x0, torch.tensor([-1.0, 1.0], dtype=torch.float64)
+    )
     values = [float(f(x)) for x in path]
     assert values[-1] < values[0]
     x = x0.clone()
@@ -224,7 +271,9 @@ def test_gradient_descent_zero_dim_and_zero_steps():
 
 def make_mlp(seed: int) -> torch.nn.Module:
     torch.manual_seed(seed)
-    return torch.nn.Sequential(torch.nn.Linear(6, 16), torch.nn.Tanh(), torch.nn.Linear(16, 3)).double()
+    return torch.nn.Sequential(
+        torch.nn.Linear(6, 16), torch.nn.Tanh(), torch.nn.Linear(16, 3)
+    ).double()
 
 
 def data(seed: int):
@@ -252,7 +301,7 @@ def train(optimizer_class, model, steps, *, reload_at=None, **kwargs):
             optimizer = optimizer_class(groups(model, lr_scale=7.0), **kwargs)
             optimizer.load_state_dict(state)
 
-        def closure():
+        def closure(optimizer=optimizer):
             optimizer.zero_grad()
             loss = torch.nn.functional.cross_entropy(model(x), y)
             loss.backward()
@@ -267,7 +316,9 @@ def test_my_adam_trains_like_torch_adam(reload_at):
     """Does MyAdam train an MLP exactly as torch.optim.Adam, groups and state_dict included?"""
     ours, theirs = make_mlp(0), make_mlp(0)
     losses_ours = train(reference.MyAdam, ours, 25, reload_at=reload_at, eps=1e-8)
-    losses_theirs = train(torch.optim.Adam, theirs, 25, reload_at=reload_at, eps=1e-8, foreach=False)
+    losses_theirs = train(
+        torch.optim.Adam, theirs, 25, reload_at=reload_at, eps=1e-8, foreach=False
+    )
     assert losses_ours == pytest.approx(losses_theirs, rel=1e-12)
     for a, b in zip(ours.parameters(), theirs.parameters()):
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-14)

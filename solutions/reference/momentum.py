@@ -14,9 +14,9 @@ def momentum_step(
 
     .. note::
         Textbooks write momentum as a velocity, :math:`v_t = \mu v_{t-1} - \gamma g_t`,
-        :math:`\theta_t = \theta_{t-1} + v_t`. With a constant learning rate :math:`v_t = -\gamma b_t`,
-        so both forms give the same trajectory. The momentum buffer starts at the first gradient,
-        not at zero.
+        :math:`\theta_t = \theta_{t-1} + v_t`. With a constant learning rate
+        :math:`v_t = -\gamma b_t`, so both forms give the same trajectory. The momentum buffer
+        starts at the first gradient, not at zero.
 
     Args:
         param: the parameter :math:`\theta`, updated in place.

@@ -1,0 +1,231 @@
+"""Step functions: several parameters updated in turn, compared update by update.
+
+A case is a trajectory: parameters of several shapes (a 0-dim one among them), each with its own
+``state`` dict, updated one after the other for ``steps`` steps with gradients generated from the
+case's seed. The runner records every value and every broken side condition; the judge compares
+updates within the tolerances of ``autograder.compare``.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass
+
+import torch
+
+from .. import compare
+from ..result import Finding
+from .common import DTYPES, MAX_REPR, describe_error, error_finding, flat, normal
+
+KIND = "step"
+
+# Shapes updated in turn: a 0-dim tensor, a vector and a matrix, each with its own state.
+DEFAULT_SHAPES: tuple[tuple[int, ...], ...] = ((), (5,), (2, 3))
+
+
+@dataclass(frozen=True)
+class StepCase:
+    """A trajectory for a step function: several parameters updated in turn for ``steps`` steps.
+
+    Attributes:
+        id: names the case in feedback, e.g. ``"adam/tiny gradients"``.
+        hyper: the keyword arguments passed at every call.
+        shapes: one parameter per shape, updated one after the other at every step.
+        dtype: ``"float32"`` or ``"float64"``.
+        steps: how many steps.
+        seed: seeds the initial parameters and every gradient.
+        grad_scale: the gradients' typical size; tiny values make ``eps`` dominate.
+    """
+
+    id: str
+    hyper: dict[str, float]
+    shapes: tuple[tuple[int, ...], ...] = DEFAULT_SHAPES
+    dtype: str = "float64"
+    steps: int = 25
+    seed: int = 0
+    grad_scale: float = 1.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> StepCase:
+        shapes = tuple(tuple(shape) for shape in data["shapes"])
+        return cls(**{**data, "shapes": shapes})
+
+
+def step_inputs(case: StepCase) -> tuple[list[torch.Tensor], list[list[torch.Tensor]]]:
+    """The initial parameters and the gradient of every parameter at every step.
+
+    About one gradient entry in ten is exactly zero, and the gradients drift in sign from step to
+    step, so momentum, per-coordinate scaling and ``eps`` all show in the trajectory.
+    """
+    rng = random.Random(case.seed)
+    dtype = DTYPES[case.dtype]
+    params = [normal(rng, shape, 1.0, dtype) for shape in case.shapes]
+    drift = [normal(rng, shape, case.grad_scale, dtype) for shape in case.shapes]
+    grads = []
+    for _ in range(case.steps):
+        row = []
+        for shape, mean in zip(case.shapes, drift):
+            grad = mean + normal(rng, shape, case.grad_scale, dtype)
+            keep = torch.tensor([rng.random() > 0.1 for _ in range(grad.numel())]).reshape(shape)
+            row.append(torch.where(keep, grad, torch.zeros_like(grad)))
+        grads.append(row)
+    return params, grads
+
+
+def step_cases(
+    test: str,
+    hypers: list[dict[str, float]],
+    *,
+    seed: int,
+    steps: int = 25,
+    shapes: tuple[tuple[int, ...], ...] = DEFAULT_SHAPES,
+    float32: bool = True,
+    tiny: bool = True,
+) -> list[StepCase]:
+    """Cases for one step function: every hyperparameter set in float64, then float32 and
+    tiny-gradient variants of the first set."""
+    cases = [
+        StepCase(f"{test}/{_describe(hyper)}", hyper, shapes, "float64", steps, seed + k)
+        for k, hyper in enumerate(hypers)
+    ]
+    first = hypers[0]
+    if float32:
+        cases.append(StepCase(f"{test}/float32", first, shapes, "float32", steps, seed + 100))
+    if tiny:
+        cases.append(
+            StepCase(f"{test}/tiny gradients", first, shapes, "float64", steps, seed + 200, 1e-6)
+        )
+    return cases
+
+
+def _describe(hyper: dict[str, float]) -> str:
+    return ", ".join(f"{key}={value:g}" for key, value in hyper.items())
+
+
+# Public hyperparameters of every step function: typical settings first, then settings where eps
+# dominates (large eps), where the state matters most (momentum near 1) or least (momentum 0).
+PUBLIC_STEP_HYPERS: dict[str, list[dict[str, float]]] = {
+    "sgd": [{"lr": 0.1}, {"lr": 0.003}],
+    "momentum": [{"lr": 0.05, "momentum": 0.9}, {"lr": 0.1, "momentum": 0.5}],
+    "nesterov": [{"lr": 0.05, "momentum": 0.9}, {"lr": 0.1, "momentum": 0.5}],
+    "adagrad": [{"lr": 0.1, "eps": 1e-10}, {"lr": 0.5, "eps": 0.1}],
+    "rmsprop": [{"lr": 0.01, "alpha": 0.99, "eps": 1e-8}, {"lr": 0.05, "alpha": 0.9, "eps": 0.1}],
+    "adam": [
+        {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+        {"lr": 0.05, "beta1": 0.5, "beta2": 0.9, "eps": 0.1},
+    ],
+}
+
+
+def public_step_cases(test: str) -> list[StepCase]:
+    """The public cases of one step function (the self-check runs these)."""
+    seed = 1000 * (1 + list(PUBLIC_STEP_HYPERS).index(test))
+    return step_cases(test, PUBLIC_STEP_HYPERS[test], seed=seed)
+
+
+def public_cases(test: str) -> list[StepCase]:
+    """The public cases of one step function (the self-check runs these)."""
+    seed = 1000 * (1 + list(PUBLIC_STEP_HYPERS).index(test))
+    return step_cases(test, PUBLIC_STEP_HYPERS[test], seed=seed)
+
+
+def run(step_fn, case: StepCase) -> dict:
+    """Call ``step_fn`` on every parameter of ``case`` in turn, ``case.steps`` times.
+
+    Returns:
+        ``trajectory[t][i]``: parameter ``i`` after ``t`` steps, flattened (``t = 0`` is the start);
+        ``error``: the first exception, where it happened, or ``None``;
+        ``returned``: the first value returned other than ``None``, and where;
+        ``grad_modified``, ``dtype_changed``, ``shape_changed``: where a side condition broke first.
+    """
+    params, grads = step_inputs(case)
+    states = [{} for _ in params]
+    observation = {
+        "trajectory": [[flat(param) for param in params]],
+        "error": None,
+        "returned": None,
+        "grad_modified": None,
+        "dtype_changed": None,
+        "shape_changed": None,
+    }
+    with torch.no_grad():
+        for step in range(1, case.steps + 1):
+            for index, param in enumerate(params):
+                grad = grads[step - 1][index]
+                grad_before = grad.clone()
+                dtype, shape = param.dtype, param.shape
+                where = {"step": step, "param": index}
+                try:
+                    returned = step_fn(param, grad, states[index], **case.hyper)
+                except Exception as error:  # the student's error is an observation
+                    observation["error"] = describe_error(error, **where)
+                    return observation
+                if returned is not None and observation["returned"] is None:
+                    observation["returned"] = {"repr": repr(returned)[:MAX_REPR], **where}
+                if observation["grad_modified"] is None and not torch.equal(grad, grad_before):
+                    observation["grad_modified"] = where
+                if param.dtype != dtype and observation["dtype_changed"] is None:
+                    observation["dtype_changed"] = {"got": str(param.dtype), **where}
+                if param.shape != shape and observation["shape_changed"] is None:
+                    observation["shape_changed"] = {"got": list(param.shape), **where}
+            observation["trajectory"].append([flat(param) for param in params])
+    return observation
+
+
+def judge(test, cases, observations, expected) -> list[Finding]:
+    """Findings for a step function, first failing case first."""
+    findings = []
+    for case, got, want in zip(cases, observations, expected):
+        mismatch = compare.first_update_mismatch(
+            got["trajectory"], want["trajectory"], case.dtype, case.shapes
+        )
+        label = f"Case {case.id!r} ({case.dtype}, shapes {list(case.shapes)}, {case.hyper})"
+        if mismatch is not None:
+            findings.append(
+                Finding(
+                    "mismatch",
+                    f"{label}: {mismatch.describe()}",
+                    case.id,
+                    mismatch.__dict__ | {"index": list(mismatch.index)},
+                )
+            )
+        elif got["error"] is not None:
+            findings.append(error_finding(test, case.id, got["error"]))
+        elif got["returned"] is not None:
+            returned = got["returned"]
+            findings.append(
+                Finding(
+                    "side_condition",
+                    f"{label}: `{test.answer}` returned {returned['repr']} "
+                    f"at step {returned['step']}; "
+                    "it must update `param` in place and return None.",
+                    case.id,
+                    returned,
+                )
+            )
+        elif got["grad_modified"] is not None:
+            findings.append(
+                Finding(
+                    "side_condition",
+                    f"{label}: `{test.answer}` modified `grad` "
+                    f"at step {got['grad_modified']['step']}; "
+                    "treat it as read-only (use out-of-place operations on it, or clone it first).",
+                    case.id,
+                    got["grad_modified"],
+                )
+            )
+        for key, what in (("dtype_changed", "dtype"), ("shape_changed", "shape")):
+            if got.get(key) and not findings:
+                findings.append(
+                    Finding(
+                        "side_condition",
+                        f"{label}: the {what} of `param` changed to {got[key]['got']}; "
+                        "update it in place without changing its dtype or shape.",
+                        case.id,
+                        got[key],
+                    )
+                )
+    return findings
