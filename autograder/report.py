@@ -1,0 +1,355 @@
+"""Render one student's results for the people who read them: text, Markdown and HTML.
+
+Results are data (``autograder.result``); this module only renders them. Everything a student
+controls — the student id (a file or folder name), exception messages, reprs of returned values —
+is treated as hostile text: control characters are made visible in the terminal, Markdown puts it
+inside code fences, HTML escapes it and the page forbids scripts with a Content-Security-Policy.
+
+The numbers behind a finding (step, parameter, index, expected, got, allowed) are shown only for
+*public* cases: a hidden case's expected values never appear in a report, whatever the finding
+holds. The gradebook and the batch summary live in ``autograder.gradebook``.
+
+Per test, every renderer shows the same things in the same order: score, verdict, each finding
+(what went wrong), the named mistake when one was recognised, the numbers behind it, and a picture
+(the student's path against the reference's on a 2-D surface) when one is given.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+
+from .result import Finding, SubmissionResult, TestResult
+
+# At most this many findings per test are rendered in full; the rest are counted.
+MAX_FINDINGS = 4
+
+# Detail keys rendered as "the numbers behind it", in this order, with their labels.
+NUMBERS: tuple[tuple[str, str], ...] = (
+    ("step", "step"),
+    ("param", "parameter"),
+    ("index", "index"),
+    ("quantity", "quantity"),
+    ("expected", "expected"),
+    ("got", "got"),
+    ("allowed", "allowed difference"),
+    ("mismatched", "elements that differ"),
+    ("total", "elements"),
+)
+
+# Control characters other than newline and tab: they could move a terminal's cursor or recolour it.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+Pictures = Mapping[str, bytes]
+
+
+# ----------------------------------------------------------------------------------------------
+# What every renderer shows
+
+
+def safe_text(text: str) -> str:
+    """Student-controlled text made inert for a terminal: control characters shown as ``\\xNN``."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
+
+
+def score_text(value: float) -> str:
+    """A score as people write it: ``2``, ``17.5``, ``0.333``."""
+    return f"{value:.3g}" if value != int(value) else str(int(value))
+
+
+def verdict(test: TestResult) -> str:
+    """``passed``, ``partial`` or ``failed``."""
+    if test.passed:
+        return "passed"
+    return "partial" if test.score > 0 else "failed"
+
+
+def mistake_name(finding: Finding) -> str | None:
+    """The named mistake a finding reports, if any (``diagnose`` writes ``kind="mistake"``)."""
+    named = finding.details.get("mistake") or finding.details.get("title")
+    if named:
+        return str(named)
+    return finding.message.split("\n", 1)[0] if finding.kind == "mistake" else None
+
+
+@cache
+def _public_case_ids(test: str) -> frozenset[str]:
+    from .cases import case_id, public_cases
+
+    try:
+        return frozenset(case_id(case) for case in public_cases(test))
+    except Exception:  # a kind of check not written yet: treat every case as hidden
+        return frozenset()
+
+
+def numbers(test: str, finding: Finding) -> list[tuple[str, str]]:
+    """The numbers behind a finding as (label, value) pairs; none for hidden or unnamed cases."""
+    if finding.case is None or finding.case not in _public_case_ids(test):
+        return []
+    rows = []
+    for key, label in NUMBERS:
+        if key in finding.details:
+            rows.append((label, _number(finding.details[key])))
+    return rows
+
+
+def _number(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    if isinstance(value, list | tuple):  # an element's index; a 0-dim tensor has none
+        return "(" + ", ".join(map(str, value)) + ")" if value else "-"
+    return str(value)
+
+
+def shown(test: TestResult) -> tuple[list[Finding], int]:
+    """The findings rendered in full, and how many more there are."""
+    return test.findings[:MAX_FINDINGS], max(0, len(test.findings) - MAX_FINDINGS)
+
+
+def _more(count: int) -> str:
+    return f"... and {count} more finding{'s' if count > 1 else ''} of the same test."
+
+
+# ----------------------------------------------------------------------------------------------
+# Plain text: the terminal (self-check, batch) and Gradescope's per-test output
+
+
+def test_text(test: TestResult) -> str:
+    """What went wrong in one test, as plain text (also Gradescope's per-test ``output``)."""
+    if not test.findings:
+        return test.feedback
+    findings, more = shown(test)
+    blocks = []
+    for finding in findings:
+        lines = [safe_text(finding.message)]
+        named = mistake_name(finding)
+        if named and finding.kind != "mistake":
+            lines.append(f"Named mistake: {safe_text(named)}")
+        blocks.append("\n".join(lines))
+    if more:
+        blocks.append(_more(more))
+    return "\n\n".join(blocks)
+
+
+def to_text(result: SubmissionResult, *, only_failed: bool = False) -> str:
+    """One student's results for a terminal: a line per test, findings indented below."""
+    width = max(len(test.name) for test in result.tests)
+    lines = [
+        f"{safe_text(result.student)}: "
+        f"{score_text(result.score)} / {score_text(result.max_score)} points"
+    ]
+    for test in result.tests:
+        if only_failed and test.passed:
+            continue
+        mark = {"passed": "PASS", "partial": "PART", "failed": "FAIL"}[verdict(test)]
+        score = f"{score_text(test.score)} / {score_text(test.max_score)}"
+        lines.append(f"  [{mark}] {test.name:<{width}}  {score}")
+        if not test.passed:
+            lines.extend("         " + line for line in test_text(test).splitlines())
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------
+# Markdown
+
+
+def _fence(text: str) -> str:
+    """A fenced code block longer than any run of backticks in ``text``: Markdown renders its
+    content literally, so student text cannot become HTML or links."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{safe_text(text)}\n{fence}"
+
+
+# Characters that could start HTML, an entity, a link, emphasis, code or a table cell in Markdown:
+# written as numeric character references, which Markdown renders literally.
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]<>&|~]")
+
+
+def _md_inline(text: str) -> str:
+    """Student text inside a Markdown line: HTML and Markdown punctuation escaped."""
+    return _MD_SPECIAL.sub(
+        lambda match: f"&#{ord(match.group())};", safe_text(text).replace("\n", " ")
+    )
+
+
+def _png_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def to_markdown(result: SubmissionResult, *, pictures: Pictures | None = None) -> str:
+    """One student's feedback as a Markdown document (pictures inlined as data URIs)."""
+    pictures = pictures or {}
+    out = [
+        f"# Feedback for {_md_inline(result.student)}",
+        "",
+        f"**Score: {score_text(result.score)} / {score_text(result.max_score)}**",
+        "",
+        "| test | score | result |",
+        "| --- | ---: | --- |",
+    ]
+    out += [
+        f"| `{test.name}` | {score_text(test.score)} / {score_text(test.max_score)} "
+        f"| {verdict(test)} |"
+        for test in result.tests
+    ]
+    for test in result.tests:
+        out += ["", f"## `{test.name}`: {score_text(test.score)} / {score_text(test.max_score)}"]
+        out += ["", _md_test(test)]
+        if test.name in pictures:
+            out += [
+                "",
+                f"![Your path (red) and the reference's (blue) for {test.name}]"
+                f"({_png_uri(pictures[test.name])})",
+            ]
+    return "\n".join(out) + "\n"
+
+
+def _md_test(test: TestResult) -> str:
+    if not test.findings:
+        return test.feedback
+    findings, more = shown(test)
+    parts = []
+    for finding in findings:
+        parts.append(_fence(finding.message))
+        named = mistake_name(finding)
+        if named and finding.kind != "mistake":
+            parts.append(f"**Named mistake:** {_md_inline(named)}")
+        rows = numbers(test.name, finding)
+        if rows:
+            parts.append(
+                "| " + " | ".join(label for label, _ in rows) + " |\n"
+                "|" + " --- |" * len(rows) + "\n"
+                "| " + " | ".join(_md_inline(value) for _, value in rows) + " |"
+            )
+    if more:
+        parts.append(_more(more))
+    return "\n\n".join(parts)
+
+
+# ----------------------------------------------------------------------------------------------
+# HTML: one self-contained page per student
+
+_CSS = """
+body { font: 15px/1.45 system-ui, sans-serif; max-width: 860px; margin: 2em auto; color: #222; }
+table { border-collapse: collapse; margin: .6em 0; }
+td, th { border: 1px solid #ccc; padding: .25em .6em; text-align: left; }
+pre { background: #f6f6f6; padding: .7em; white-space: pre-wrap; overflow-wrap: anywhere; }
+.passed { color: #17702f; } .failed { color: #b3261e; } .partial { color: #a35f00; }
+.mistake { background: #fff4d6; border-left: 4px solid #e0a800; padding: .4em .7em; }
+img { max-width: 100%; border: 1px solid #ddd; }
+"""
+
+# No scripts, no external loads: the page shows text, inline styles and data: images only.
+_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
+def _h(text: str) -> str:
+    return html.escape(safe_text(text), quote=True)
+
+
+def to_html(result: SubmissionResult, *, pictures: Pictures | None = None) -> str:
+    """One student's feedback as a self-contained HTML page (pictures as base64 PNGs)."""
+    pictures = pictures or {}
+    rows = "".join(
+        f'<tr><td><a href="#{test.name}">{test.name}</a></td>'
+        f"<td>{score_text(test.score)} / {score_text(test.max_score)}</td>"
+        f'<td class="{verdict(test)}">{verdict(test)}</td></tr>'
+        for test in result.tests
+    )
+    sections = "".join(_html_test(test, pictures.get(test.name)) for test in result.tests)
+    student = _h(result.student)
+    total = f"{score_text(result.score)} / {score_text(result.max_score)}"
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
+        f"<title>Feedback for {student}</title><style>{_CSS}</style></head><body>"
+        f"<h1>Feedback for {student}</h1>"
+        f"<p><strong>Score: {total}</strong></p>"
+        f"<table><tr><th>test</th><th>score</th><th>result</th></tr>{rows}</table>"
+        f"{sections}</body></html>\n"
+    )
+
+
+def _html_test(test: TestResult, picture: bytes | None) -> str:
+    head = (
+        f'<section id="{test.name}"><h2>{test.name}: '
+        f'<span class="{verdict(test)}">{score_text(test.score)} / '
+        f"{score_text(test.max_score)}</span></h2>"
+    )
+    if not test.findings:
+        body = f"<p>{_h(test.feedback)}</p>"
+    else:
+        findings, more = shown(test)
+        body = "".join(_html_finding(test.name, finding) for finding in findings)
+        if more:
+            body += f"<p>{_h(_more(more))}</p>"
+    if picture is not None:
+        body += (
+            f'<figure><img alt="Your path and the reference\'s for {test.name}" '
+            f'src="{_png_uri(picture)}"><figcaption>Your path (red) against the reference '
+            "(blue) on the same surface, from the same start.</figcaption></figure>"
+        )
+    return head + body + "</section>"
+
+
+def _html_finding(test: str, finding: Finding) -> str:
+    out = f"<pre>{_h(finding.message)}</pre>"
+    named = mistake_name(finding)
+    if named and finding.kind != "mistake":
+        out += f'<p class="mistake"><strong>Named mistake:</strong> {_h(named)}</p>'
+    rows = numbers(test, finding)
+    if rows:
+        out += (
+            "<table><tr>"
+            + "".join(f"<th>{_h(label)}</th>" for label, _ in rows)
+            + "</tr><tr>"
+            + "".join(f"<td>{_h(value)}</td>" for _, value in rows)
+            + "</tr></table>"
+        )
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Files
+
+
+def write_atomic(path: Path, data: str | bytes) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(raw)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+FORMATS = {"md": to_markdown, "html": to_html}
+
+
+def write_reports(
+    result: SubmissionResult,
+    out: Path,
+    *,
+    pictures: Pictures | None = None,
+    formats: tuple[str, ...] = ("md", "html"),
+    stem: str | None = None,
+) -> list[Path]:
+    """Write ``out/<stem>.md`` and ``out/<stem>.html``; ``stem`` defaults to the student id."""
+    stem = stem or result.student
+    return [
+        write_atomic(Path(out) / f"{stem}.{suffix}", FORMATS[suffix](result, pictures=pictures))
+        for suffix in formats
+    ]
