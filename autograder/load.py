@@ -1,0 +1,324 @@
+"""Load a submission: a notebook's or ``.py`` file's answers as a module text, not executed here.
+
+The first stage of the grading pipeline (load → run in the sandbox → judge → report). What a
+submission contributes, cell by cell from top to bottom (so the last definition wins, as when the
+notebook runs top to bottom):
+
+1. every top-level ``import`` / ``from ... import`` of every code cell (the grader's own
+   ``autograder`` imports of nbgrader's test cells excepted);
+2. every *answer cell*, found by its nbgrader ``grade_id`` (``spec.ANSWER_NAMES``), without its
+   top-level bare expressions (the ``print(...)`` and trial calls students leave behind);
+3. from every other cell, only definitions: functions, classes, assignments that call nothing,
+   and assignments to an answer name. That is how an answer is still found when a student
+   deleted and recreated its cell or duplicated a ``grade_id``; and it is why training runs and
+   plots in unrelated cells never execute.
+
+IPython magics and shell lines become ``pass``. Problems (broken JSON, not a notebook, duplicated
+``grade_id``s, syntax errors) are recorded in ``Submission.problems``: a cell that does not parse is
+split at its top-level statements and only the broken part is skipped, so other answers survive.
+Nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import itertools
+import json
+import re
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .spec import ANSWER_NAMES
+
+# Imports of the grader itself (nbgrader's test cells) are not the student's code.
+GRADER_PACKAGES = ("autograder", "solutions")
+# Cell magics whose body is Python that runs in the notebook's namespace.
+PYTHON_CELL_MAGICS = ("time", "capture")
+_MAGIC_LINE = re.compile(r"^(\s*)(?:[%!]|[\w.]+\s*=\s*[%!]|[\w.]+\?{1,2}\s*$)")
+# Where a new top-level statement may start: used to split a file that does not parse.
+_TOP_LEVEL_START = re.compile(r"^(?:@|def |async def |class |import |from |[A-Za-z_]\w*\s*[:=])")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One piece of the module, executed on its own so one failure does not stop the rest.
+
+    Attributes:
+        label: where it comes from, e.g. ``"cell 7 (grade_id adam_step)"``.
+        code: Python source.
+        defines: the top-level names it binds.
+    """
+
+    label: str
+    code: str
+    defines: tuple[str, ...] = ()
+
+
+@dataclass
+class Submission:
+    """One student's submission, ready to run.
+
+    Attributes:
+        student: the student's id.
+        path: the notebook or ``.py`` file.
+        chunks: the pieces of ``source``, in order.
+        answers: answer name -> source of the cell or definition that defines it (the last one).
+        problems: human-readable notes on what could not be used, and why.
+        digest: SHA-256 of the file's bytes (the batch grader skips unchanged submissions).
+    """
+
+    student: str
+    path: Path
+    chunks: list[Chunk] = field(default_factory=list)
+    answers: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    digest: str = ""
+
+    @property
+    def source(self) -> str:
+        """A Python module text: every chunk, each under a comment saying where it comes from."""
+        return "\n\n".join(f"# --- {chunk.label}\n{chunk.code}" for chunk in self.chunks) + "\n"
+
+
+def load_submission(path: Path, student: str | None = None) -> Submission:
+    """Read a notebook (``.ipynb``) or a ``.py`` file; never raises on bad content."""
+    path = Path(path)
+    submission = Submission(student or path.stem, path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        submission.problems.append(f"Could not read {path.name}: {error.strerror or error}.")
+        return submission
+    submission.digest = hashlib.sha256(raw).hexdigest()
+    text = raw.decode("utf-8", errors="replace")
+    if path.suffix == ".ipynb":
+        cells = _notebook_cells(text, submission.problems)
+    else:
+        cells = [(f"{path.name}", None, text)]
+    _collect(cells, submission)
+    return submission
+
+
+def namespace_from(submission: Submission, errors: list[str] | None = None) -> dict:
+    """Execute the submission in this process (the self-check): a fresh namespace of its names.
+
+    Each chunk runs on its own; an exception is appended to ``errors`` (or to the submission's
+    problems) and the next chunk runs anyway.
+    """
+    namespace: dict = {"__name__": "submission", "__builtins__": __builtins__}
+    sink = submission.problems if errors is None else errors
+    for chunk in submission.chunks:
+        error = exec_chunk(chunk, namespace)
+        if error:
+            sink.append(error)
+    return namespace
+
+
+def exec_chunk(chunk: Chunk, namespace: dict) -> str | None:
+    """Run one chunk in ``namespace``; on an exception, a sentence saying what went wrong."""
+    try:
+        exec(compile(chunk.code, f"<{chunk.label}>", "exec"), namespace)
+    except BaseException as error:
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        where = traceback.extract_tb(error.__traceback__)[-1].lineno
+        return f"{chunk.label}, line {where}: {type(error).__name__}: {str(error)[:300]}"
+    return None
+
+
+def _notebook_cells(text: str, problems: list[str]) -> list[tuple[str, str | None, str]]:
+    """(label, grade_id, source) of every code cell; problems noted, never raised."""
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        problems.append(f"The notebook is not valid JSON ({error}); nothing could be graded.")
+        return []
+    if not isinstance(data, dict):
+        problems.append("The file is not a notebook (its JSON is not an object).")
+        return []
+    cells = data.get("cells")
+    if cells is None and isinstance(data.get("worksheets"), list):  # nbformat 3
+        cells = [cell for sheet in data["worksheets"] for cell in sheet.get("cells", [])]
+    if not isinstance(cells, list):
+        problems.append("The file is not a notebook (it has no list of cells).")
+        return []
+    out = []
+    seen: dict[str, int] = {}
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", cell.get("input", ""))
+        source = "".join(source) if isinstance(source, list) else str(source)
+        metadata = cell.get("metadata")
+        nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+        grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+        grade_id = grade_id if isinstance(grade_id, str) else None
+        label = f"cell {number}" + (f" (grade_id {grade_id})" if grade_id else "")
+        if grade_id in ANSWER_NAMES:
+            seen[grade_id] = seen.get(grade_id, 0) + 1
+        out.append((label, grade_id, source))
+    for grade_id, count in seen.items():
+        if count > 1:
+            problems.append(
+                f"grade_id {grade_id!r} is used by {count} cells; the last definition of "
+                f"`{grade_id}` is graded, as when the notebook runs top to bottom."
+            )
+    return out
+
+
+def _collect(cells: list[tuple[str, str | None, str]], submission: Submission) -> None:
+    """Turn cells into chunks: imports first-come, answer cells whole, definitions elsewhere."""
+    for label, grade_id, raw in cells:
+        source = _strip_magics(raw, label, submission.problems)
+        if source is None:
+            continue
+        is_answer_cell = grade_id in ANSWER_NAMES
+        for code, tree in _parse(source, label, submission.problems):
+            kept = [node for node in tree.body if _keep(node, is_answer_cell)]
+            if not kept:
+                continue
+            lines = code.splitlines()
+            text = "\n".join(_segment(lines, node) for node in kept)
+            defines = tuple(name for node in kept for name in _bound_names(node))
+            submission.chunks.append(Chunk(label, text, defines))
+            for name in defines:
+                if name in ANSWER_NAMES:
+                    submission.answers[name] = (
+                        text if is_answer_cell else _segment(lines, _definition(kept, name))
+                    )
+
+
+def _strip_magics(source: str, label: str, problems: list[str]) -> str | None:
+    """IPython magics and shell lines as ``pass`` (indentation kept); None for a non-Python cell."""
+    if _try_parse(source) is not None:
+        return source  # valid Python: nothing to strip (a "% of" in a docstring stays)
+    lines = source.splitlines()
+    if lines and lines[0].lstrip().startswith("%%"):
+        magic = lines[0].lstrip()[2:].split(maxsplit=1)
+        if not magic or magic[0] not in PYTHON_CELL_MAGICS:
+            problems.append(f"{label}: skipped (the cell magic {lines[0].strip()!r}).")
+            return None
+        lines = lines[1:]
+    return "\n".join(
+        f"{match.group(1)}pass" if (match := _MAGIC_LINE.match(line)) else line for line in lines
+    )
+
+
+def _parse(source: str, label: str, problems: list[str]) -> list[tuple[str, ast.Module]]:
+    """The cell parsed whole or, when it does not parse, its top-level statements that do."""
+    tree = _try_parse(source)
+    if tree is not None:
+        return [(source, tree)]
+    pieces, broken = [], []
+    for start, piece in _split_top_level(source):
+        piece_tree = _try_parse(piece)
+        if piece_tree is None:
+            error = _syntax_error(piece)
+            broken.append(f"line {start + (error.lineno or 1)}: {error.msg}")
+        else:
+            # Pad with blank lines so tracebacks point at the cell's own line numbers.
+            pieces.append(("\n" * start + piece, ast.parse("\n" * start + piece)))
+    problems.append(
+        f"{label}: syntax error ({'; '.join(broken)}); the rest of the cell is still graded."
+    )
+    return pieces
+
+
+def _try_parse(source: str) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning (invalid escapes) must not reach stderr
+            return ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _syntax_error(source: str) -> SyntaxError:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(source)
+    except SyntaxError as error:
+        return error
+    except ValueError as error:
+        return SyntaxError(str(error))
+    return SyntaxError("invalid syntax")
+
+
+def _split_top_level(source: str) -> list[tuple[int, str]]:
+    """(first line index, text) of the pieces that start at a plausible top-level statement."""
+    lines = source.splitlines()
+    starts = [
+        index
+        for index, line in enumerate(lines)
+        if _TOP_LEVEL_START.match(line) and not (index and lines[index - 1].startswith("@"))
+    ]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    bounds = [*starts, len(lines)]
+    return [(a, "\n".join(lines[a:b])) for a, b in itertools.pairwise(bounds) if a < b]
+
+
+def _keep(node: ast.stmt, is_answer_cell: bool) -> bool:
+    """Whether a top-level statement belongs in the module (see the module docstring)."""
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return not _imports_grader(node)
+    if _is_main_guard(node):
+        return False
+    if is_answer_cell:
+        return not isinstance(node, ast.Expr)
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return True
+    if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+        answers = set(_bound_names(node)) & set(ANSWER_NAMES)
+        return bool(answers) or not any(isinstance(sub, ast.Call) for sub in ast.walk(node.value))
+    return False
+
+
+def _imports_grader(node: ast.Import | ast.ImportFrom) -> bool:
+    if isinstance(node, ast.ImportFrom):
+        names = [node.module or ""] if not node.level else ["."]
+    else:
+        names = [alias.name for alias in node.names]
+    return any(name.split(".")[0] in GRADER_PACKAGES or name == "." for name in names)
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.If)
+        and isinstance(node.test, ast.Compare)
+        and isinstance(node.test.left, ast.Name)
+        and node.test.left.id == "__name__"
+    )
+
+
+def _bound_names(node: ast.stmt) -> list[str]:
+    """The top-level names a statement binds."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return [node.name]
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return [(alias.asname or alias.name).split(".")[0] for alias in node.names]
+    targets = []
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, ast.AnnAssign | ast.AugAssign):
+        targets = [node.target]
+    return [
+        sub.id
+        for target in targets
+        for sub in ast.walk(target)
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store)
+    ]
+
+
+def _definition(nodes: list[ast.stmt], name: str) -> ast.stmt:
+    return [node for node in nodes if name in _bound_names(node)][-1]
+
+
+def _segment(lines: list[str], node: ast.stmt) -> str:
+    """The source lines of a statement, decorators included."""
+    first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+    return "\n".join(lines[first - 1 : node.end_lineno])
