@@ -65,7 +65,7 @@ def check(name: str, namespace: dict, *, hidden: bool = False) -> float | None:
 
     from .engine import grade_namespace  # torch and the checks load on first use, not on import
 
-    with _silenced() as caught:
+    with silenced() as caught:
         (result,) = grade_namespace(namespace, tests=[name], hidden=hidden)
     partial = name == "flashcards"
     if result.passed or (partial and result.score > 0):
@@ -95,7 +95,7 @@ def _message(result, caught: list[warnings.WarningMessage]) -> str:
 
 
 @contextlib.contextmanager
-def _silenced() -> Iterator[list[warnings.WarningMessage]]:
+def silenced() -> Iterator[list[warnings.WarningMessage]]:
     """Swallow everything written or warned inside, down to file descriptors 1 and 2.
 
     Yields the list the warnings are recorded into.

@@ -1,0 +1,114 @@
+"""The student's self-check: ``python -m autograder check NOTEBOOK_OR_PY`` (and the assignment's
+``pytest``), on the public cases only.
+
+It reads the answer cells of the notebook by ``grade_id`` (or the top-level definitions of a
+``.py`` file) through ``load`` and runs them in this process — no other cell runs, so no training
+and no plots — then prints one line per test, with the feedback under every test that fails::
+
+    Self-check of optimisation.ipynb (public cases; the hidden cases decide the grade)
+      ✓ sgd               2/2
+      ✗ adam              0/4
+          Case 'adam/tiny gradients' ...: At step 1, parameter 0: expected update ...
+      public cases: 21/25 points, 9 of 10 tests pass
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .result import Finding, TestResult
+from .spec import TEST_NAMES
+
+INDENT = "      "
+
+
+@dataclass
+class SelfCheck:
+    """The public-case results of one submission, and what could not be read of it."""
+
+    path: Path
+    results: list[TestResult]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(result.passed for result in self.results)
+
+    def result(self, name: str) -> TestResult:
+        return next(result for result in self.results if result.name == name)
+
+    def feedback(self, name: str) -> str:
+        """What the student reads for one failing test: its feedback, then, when its answer was
+        not found, the problems met while reading the file (a syntax error explains a lot)."""
+        result = self.result(name)
+        lines = [f"{name}: {result.score:g}/{result.max_score:g} points.", result.feedback]
+        if self.problems and any(finding.kind == "missing" for finding in result.findings):
+            lines += ["While reading your file:", *(f"- {problem}" for problem in self.problems)]
+        return "\n".join(lines)
+
+
+def run(path: Path, tests: list[str] | None = None) -> SelfCheck:
+    """Load ``path`` and grade it on the public cases, silently (the student's prints and warnings
+    do not mix with the report)."""
+    from .engine import grade_namespace
+    from .load import load_submission, namespace_from
+    from .notebook import silenced
+
+    submission = load_submission(Path(path))
+    results = []
+    with silenced():
+        namespace = namespace_from(submission)
+        for name in tests or TEST_NAMES:
+            try:
+                results += grade_namespace(namespace, tests=[name], hidden=False)
+            except Exception as error:  # a grader bug must not hide the other tests' results
+                message = f"The self-check could not check `{name}`: {type(error).__name__}: "
+                message += str(error)
+                results.append(TestResult.zero(name, Finding("crash", message)))
+    return SelfCheck(Path(path), results, submission.problems)
+
+
+def render(check: SelfCheck) -> str:
+    """The report: one line per test, feedback indented under failures, the total last."""
+    ok, ko = _marks()
+    width = max(len(result.name) for result in check.results)
+    lines = [f"Self-check of {check.path.name} (public cases; the hidden cases decide the grade)"]
+    lines += [f"  ! {problem}" for problem in check.problems]
+    for result in check.results:
+        mark = ok if result.passed else ko
+        lines.append(f"  {mark} {result.name:<{width}}  {result.score:g}/{result.max_score:g}")
+        if not result.passed:
+            lines += [INDENT + line for line in result.feedback.splitlines()]
+    score = sum(result.score for result in check.results)
+    total = sum(result.max_score for result in check.results)
+    passed = sum(result.passed for result in check.results)
+    lines.append(
+        f"  public cases: {score:g}/{total:g} points, {passed} of {len(check.results)} tests pass"
+    )
+    return "\n".join(lines)
+
+
+def main(*, path: Path, tests: list[str] | None) -> int:
+    """The ``check`` command: print the report; 0 when every test passes, 1 otherwise, 2 on a bad
+    test name."""
+    unknown = sorted(set(tests or ()) - set(TEST_NAMES))
+    if unknown:
+        print(
+            f"Unknown test(s) {', '.join(unknown)}: the tests are {', '.join(TEST_NAMES)}.",
+            file=sys.stderr,
+        )
+        return 2
+    check = run(path, tests)
+    print(render(check))
+    return 0 if check.passed else 1
+
+
+def _marks() -> tuple[str, str]:
+    """✓ and ✗ where the terminal can print them, else ``ok`` and ``FAIL``."""
+    try:
+        "✓✗".encode(sys.stdout.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return "ok", "FAIL"
+    return "✓", "✗"
