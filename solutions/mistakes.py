@@ -1,0 +1,370 @@
+r"""The catalogue of common mistakes, as data: one row per mistake, with the wrong implementation
+that makes it.
+
+``autograder.diagnose`` runs every variant through the same runner as the student's code and, when a
+failing submission behaves exactly like a variant on every case, names the mistake first in the
+feedback ("Your `adam_step` behaves like Adam without bias correction. Divide m by ...").
+``tests/test_mistakes.py`` proves every row scores 0 and is named as itself, and that the reference
+is named as no mistake. Variants are built from the reference by the combinators and families of
+``solutions/variants.py``, never by copying a whole function.
+
+Nothing here ships to students: ``autograder/data/public_mistakes.json`` holds what the self-check
+needs (each row's title, message, and its variant's observations on the public cases).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .reference import adagrad_step, adam_step, momentum_step, nesterov_step, rmsprop_step, sgd_step
+from .variants import (
+    DROP,
+    STEP_REFERENCES,
+    adam_like,
+    adaptive_like,
+    fresh_state,
+    modifies_grad,
+    momentum_like,
+    on_copy,
+    returns_copy,
+    shared_state,
+    with_kwargs,
+)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One common mistake.
+
+    Attributes:
+        id: ``"<test>/<what>"``, stable: tests and reports refer to it.
+        test: the contract test it belongs to.
+        title: a noun phrase that completes "Your `adam_step` behaves like ...".
+        message: what to change, in words a student can act on.
+        variant: an implementation of the test's answer that makes exactly this mistake.
+    """
+
+    id: str
+    test: str
+    title: str
+    message: str
+    variant: Callable
+
+
+def _row(mistake_id: str, title: str, message: str, variant: Callable) -> Mistake:
+    return Mistake(mistake_id, mistake_id.split("/")[0], title, message, variant)
+
+
+def _not_kept(what: str, key: str) -> str:
+    return (
+        f"Store {what} in `state` (e.g. `state[{key!r}]`) and update it at every call; a local "
+        "variable is lost when the function returns."
+    )
+
+
+def _shared(what: str) -> str:
+    return (
+        f"Keep each parameter's {what} in the `state` dict you are given (a different dict for "
+        "every parameter), not in a global or default-argument variable."
+    )
+
+
+FLOAT32_STATE = (
+    "Create the state with `torch.zeros_like(param)` (same dtype and shape), not "
+    "`torch.zeros(param.shape)`, which is always float32."
+)
+
+
+def _negative_lr(hyper: dict) -> float:
+    return -hyper["lr"]
+
+
+def _momentum(hyper: dict) -> float:
+    return hyper["momentum"]
+
+
+def _one_minus_alpha(hyper: dict) -> float:
+    return 1 - hyper["alpha"]
+
+
+def _swap_betas(step: Callable) -> Callable:
+    return with_kwargs(step, beta1=lambda hyper: hyper["beta2"], beta2=lambda hyper: hyper["beta1"])
+
+
+STEP_MISTAKES: tuple[Mistake, ...] = (
+    # SGD
+    _row(
+        "sgd/ascent",
+        "gradient ascent (the sign of the update is wrong)",
+        "Step against the gradient: θ ← θ − lr·g (subtract the scaled gradient, do not add it).",
+        with_kwargs(sgd_step, lr=_negative_lr),
+    ),
+    _row(
+        "sgd/no-learning-rate",
+        "SGD without the learning rate",
+        "Multiply the gradient by `lr` before subtracting it: θ ← θ − lr·g.",
+        with_kwargs(sgd_step, lr=1.0),
+    ),
+    _row(
+        "sgd/modifies-grad",
+        "a correct step that scales `grad` in place (e.g. `grad.mul_(lr)`)",
+        "Treat `grad` as read-only: the caller still needs it. Use `param.sub_(lr * grad)` or "
+        "`param.add_(grad, alpha=-lr)`.",
+        modifies_grad(sgd_step),
+    ),
+    # Momentum
+    _row(
+        "momentum/ascent",
+        "momentum with the sign of the update reversed",
+        "With b ← μb + g, subtract: θ ← θ − lr·b. (In the velocity form v ← μv − lr·g, add: "
+        "θ ← θ + v.)",
+        with_kwargs(momentum_step, lr=_negative_lr),
+    ),
+    _row(
+        "momentum/state-not-kept",
+        "plain SGD: the momentum buffer is not kept between calls",
+        _not_kept("the buffer", "momentum_buffer"),
+        fresh_state(momentum_step),
+    ),
+    _row(
+        "momentum/shared-state",
+        "momentum with one buffer shared by every parameter",
+        _shared("buffer"),
+        shared_state(momentum_step),
+    ),
+    _row(
+        "momentum/moving-average",
+        "momentum as a moving average started at zero, b ← μb + (1 − μ)g",
+        "PyTorch's momentum sums gradients without damping: b ← μb + g, and b = g on the first "
+        "call (not 0).",
+        with_kwargs(momentum_like, dampening=_momentum, zero_start=True),
+    ),
+    _row(
+        "momentum/damped",
+        "momentum with damping, b ← μb + (1 − μ)g",
+        "Add the whole gradient to the buffer: b ← μb + g. Do not scale it by (1 − μ).",
+        with_kwargs(momentum_like, dampening=_momentum),
+    ),
+    _row(
+        "momentum/is-nesterov",
+        "Nesterov momentum",
+        "Plain (heavy-ball) momentum steps by the buffer alone: θ ← θ − lr·b, without the extra "
+        "look-ahead term g + μb.",
+        nesterov_step,
+    ),
+    # Nesterov
+    _row(
+        "nesterov/is-momentum",
+        "plain momentum",
+        "Nesterov steps by the look-ahead direction g + μ·b, not by b alone: "
+        "θ ← θ − lr·(g + μ·b), with b already updated (b ← μb + g).",
+        momentum_step,
+    ),
+    _row(
+        "nesterov/previous-buffer",
+        "Nesterov using the buffer of the previous step, θ ← θ − lr·(g + μ·b_{t−1})",
+        "Update the buffer first (b ← μb + g), then step by g + μ·b with the NEW buffer.",
+        with_kwargs(momentum_like, nesterov=True, previous_buffer=True),
+    ),
+    _row(
+        "nesterov/state-not-kept",
+        "Nesterov whose momentum buffer is not kept between calls",
+        _not_kept("the buffer", "momentum_buffer"),
+        fresh_state(nesterov_step),
+    ),
+    # AdaGrad
+    _row(
+        "adagrad/eps-inside-sqrt",
+        "AdaGrad with eps inside the square root, g / √(G + eps)",
+        "Add eps after the square root: θ ← θ − lr·g / (√G + eps), as torch.optim.Adagrad does.",
+        with_kwargs(adaptive_like, eps_inside=True),
+    ),
+    _row(
+        "adagrad/missing-square",
+        "AdaGrad summing gradients instead of squared gradients, G ← G + g",
+        "Accumulate the SQUARE of the gradient: G ← G + g² (e.g. `grad * grad`).",
+        with_kwargs(adaptive_like, square=False),
+    ),
+    _row(
+        "adagrad/missing-sqrt",
+        "AdaGrad without the square root, g / (G + eps)",
+        "Divide by the square root of the sum: θ ← θ − lr·g / (√G + eps).",
+        with_kwargs(adaptive_like, root=False),
+    ),
+    _row(
+        "adagrad/decaying-sum",
+        "RMSProp with α = 0.99: the sum of squares decays",
+        "AdaGrad never forgets: G ← G + g², with no decay factor.",
+        with_kwargs(adaptive_like, alpha=0.99),
+    ),
+    _row(
+        "adagrad/state-not-kept",
+        "AdaGrad whose sum of squared gradients is not kept between calls",
+        _not_kept("G", "sum"),
+        fresh_state(adagrad_step),
+    ),
+    _row(
+        "adagrad/float32-state",
+        "AdaGrad keeping its sum in float32 for a float64 parameter",
+        FLOAT32_STATE,
+        with_kwargs(adaptive_like, float32_state=True),
+    ),
+    _row(
+        "adagrad/shared-state",
+        "AdaGrad with one sum shared by every parameter",
+        _shared("sum"),
+        shared_state(adagrad_step),
+    ),
+    # RMSProp
+    _row(
+        "rmsprop/eps-inside-sqrt",
+        "RMSProp with eps inside the square root, g / √(v + eps)",
+        "Add eps after the square root: θ ← θ − lr·g / (√v + eps), as torch.optim.RMSprop does.",
+        with_kwargs(adaptive_like, eps_inside=True),
+    ),
+    _row(
+        "rmsprop/sum-like-adagrad",
+        "AdaGrad: the squared gradients are summed, never forgotten",
+        "Keep a moving average, not a sum: v ← α·v + (1 − α)·g².",
+        with_kwargs(adaptive_like, alpha=DROP),
+    ),
+    _row(
+        "rmsprop/missing-one-minus-alpha",
+        "RMSProp without the (1 − α) factor, v ← α·v + g²",
+        "Weight the new squared gradient by (1 − α): v ← α·v + (1 − α)·g².",
+        with_kwargs(adaptive_like, one_minus_alpha=False),
+    ),
+    _row(
+        "rmsprop/alpha-swapped",
+        "RMSProp with α and 1 − α swapped, v ← (1 − α)·v + α·g²",
+        "α weights the OLD average: v ← α·v + (1 − α)·g² (α = 0.99 keeps 99% of the past).",
+        with_kwargs(adaptive_like, alpha=_one_minus_alpha),
+    ),
+    _row(
+        "rmsprop/missing-sqrt",
+        "RMSProp without the square root, g / (v + eps)",
+        "Divide by the root mean square: θ ← θ − lr·g / (√v + eps).",
+        with_kwargs(adaptive_like, root=False),
+    ),
+    _row(
+        "rmsprop/state-not-kept",
+        "RMSProp whose moving average is not kept between calls",
+        _not_kept("v", "square_avg"),
+        fresh_state(rmsprop_step),
+    ),
+    # Adam
+    _row(
+        "adam/no-bias-correction",
+        "Adam without bias correction",
+        "Divide m by (1 − β₁ᵗ) and v by (1 − β₂ᵗ), with t the number of steps taken so far, "
+        "counting this one (t = 1 on the first call).",
+        with_kwargs(adam_like, correct_m=False, correct_v=False),
+    ),
+    _row(
+        "adam/m-corrected-only",
+        "Adam with bias correction on m only",
+        "Correct both moments: m̂ = m / (1 − β₁ᵗ) AND v̂ = v / (1 − β₂ᵗ).",
+        with_kwargs(adam_like, correct_v=False),
+    ),
+    _row(
+        "adam/v-corrected-only",
+        "Adam with bias correction on v only",
+        "Correct both moments: m̂ = m / (1 − β₁ᵗ) AND v̂ = v / (1 − β₂ᵗ).",
+        with_kwargs(adam_like, correct_m=False),
+    ),
+    _row(
+        "adam/step-from-zero",
+        "Adam whose step count starts at 0 (1 − β⁰ = 0: division by zero)",
+        "Increment t BEFORE the bias correction, so that t = 1 on the first call.",
+        with_kwargs(adam_like, first_step=0),
+    ),
+    _row(
+        "adam/step-from-two",
+        "Adam whose step count is one ahead (t = 2 on the first call)",
+        "Start the count at 0 and increment it once per call, before the bias correction, so "
+        "that t = 1 on the first call.",
+        with_kwargs(adam_like, first_step=2),
+    ),
+    _row(
+        "adam/folded-correction",
+        "Kingma and Ba's 'efficient' Adam, lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√v + eps)",
+        "That form moves eps: add eps to the CORRECTED √v̂, θ ← θ − lr·m̂ / (√v̂ + eps), as "
+        "torch.optim.Adam does.",
+        with_kwargs(adam_like, folded=True),
+    ),
+    _row(
+        "adam/eps-inside-sqrt",
+        "Adam with eps inside the square root, m̂ / √(v̂ + eps)",
+        "Add eps after the square root: θ ← θ − lr·m̂ / (√v̂ + eps).",
+        with_kwargs(adam_like, eps_inside=True),
+    ),
+    _row(
+        "adam/missing-square",
+        "Adam averaging gradients instead of squared gradients in v",
+        "The second moment averages the SQUARE of the gradient: v ← β₂·v + (1 − β₂)·g².",
+        with_kwargs(adam_like, square=False),
+    ),
+    _row(
+        "adam/missing-sqrt",
+        "Adam without the square root, m̂ / (v̂ + eps)",
+        "Divide by the square root of the second moment: θ ← θ − lr·m̂ / (√v̂ + eps).",
+        with_kwargs(adam_like, root=False),
+    ),
+    _row(
+        "adam/betas-swapped",
+        "Adam with β₁ and β₂ swapped",
+        "β₁ (e.g. 0.9) averages the gradient m; β₂ (e.g. 0.999) averages its square v.",
+        _swap_betas(adam_step),
+    ),
+    _row(
+        "adam/float32-state",
+        "Adam keeping m and v in float32 for a float64 parameter",
+        FLOAT32_STATE,
+        with_kwargs(adam_like, float32_state=True),
+    ),
+    _row(
+        "adam/state-not-kept",
+        "Adam whose moments and step count are not kept between calls",
+        _not_kept("t, m and v", "exp_avg"),
+        fresh_state(adam_step),
+    ),
+    _row(
+        "adam/shared-state",
+        "Adam with one state shared by every parameter",
+        _shared("t, m and v"),
+        shared_state(adam_step),
+    ),
+)
+
+# Mistakes about the contract, the same for every step function: one row per step function.
+CONTRACT_MISTAKES: tuple[Mistake, ...] = tuple(
+    row
+    for test, step in STEP_REFERENCES.items()
+    for row in (
+        Mistake(
+            f"{test}/rebinds-param",
+            test,
+            "an update that never reaches `param` (`param = ...` makes a new tensor)",
+            "Update the tensor you were given, in place: `param.sub_(...)`, `param -= ...` or "
+            "`param.copy_(new_value)`; `param = param - ...` only renames a new tensor.",
+            on_copy(step),
+        ),
+        Mistake(
+            f"{test}/returns-new-value",
+            test,
+            "a step that returns the new value instead of updating `param`",
+            "The caller ignores what you return: write the new value into `param` in place "
+            "(`param.sub_(...)`, `param -= ...`, `param.copy_(...)`) and return None.",
+            returns_copy(step),
+        ),
+    )
+)
+
+MISTAKES: tuple[Mistake, ...] = STEP_MISTAKES + CONTRACT_MISTAKES
+BY_ID: dict[str, Mistake] = {mistake.id: mistake for mistake in MISTAKES}
+
+
+def for_test(test: str) -> tuple[Mistake, ...]:
+    """The catalogued mistakes of one test, in table order."""
+    return tuple(mistake for mistake in MISTAKES if mistake.test == test)
