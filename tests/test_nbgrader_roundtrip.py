@@ -1,0 +1,220 @@
+"""The real nbgrader commands on this repository's assignment, in a temporary course directory.
+
+``generate_assignment``, then ``autograde`` of three students — the solution notebook submitted as
+is, the untouched release, and the solution with one function broken — then ``generate_feedback``.
+Scores are read from nbgrader's own gradebook. Run with ``-s`` to see how long ``autograde`` takes
+per submission.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.spec import BY_NAME, TEST_NAMES
+
+pytestmark = pytest.mark.slow
+
+ASSIGNMENT = "optimisation"
+NOTEBOOK = "optimisation"
+# The function the "broken" student gets wrong, and how.
+BROKEN_TEST = "sgd"
+BROKEN_SOURCE = (
+    "def sgd_step(param, grad, state, *, lr):\n"
+    "    param.add_(grad, alpha=lr)  # climbs instead of descending\n"
+)
+STUDENTS = ("solution", "untouched", "broken")
+# Every nbgrader command must finish well within this (a kernel per notebook on 2 shared cores).
+COMMAND_TIMEOUT = 900
+
+
+def nbgrader(course: Path, root: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run one nbgrader command in ``course``, with this checkout's ``autograder`` importable."""
+    env = {
+        **os.environ,
+        # nbgrader runs `alembic` (the gradebook's migrations) from PATH: this interpreter's.
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+    }
+    completed = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course}"],
+        cwd=course,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed
+
+
+def submit(course: Path, student: str, notebook: nbformat.NotebookNode) -> None:
+    folder = course / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True)
+    nbformat.write(notebook, folder / f"{NOTEBOOK}.ipynb")
+
+
+def broken(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook with the answer cell of ``BROKEN_TEST`` replaced by a wrong implementation."""
+    notebook = nbformat.from_dict(json.loads(json.dumps(notebook)))
+    answer = BY_NAME[BROKEN_TEST].answer
+    (cell,) = [cell for cell in notebook.cells if _grade_id(cell) == answer]
+    cell.source = BROKEN_SOURCE
+    return notebook
+
+
+def tiny_notebook() -> nbformat.NotebookNode:
+    """TEMPORARY stand-in for the course notebook: two exercises."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    def cell(source, **nbgrader):
+        return new_code_cell(source, metadata={"nbgrader": {"schema_version": 3, **nbgrader}})
+
+    def answer(name, body):
+        return cell(body, grade=False, solution=True, locked=False, grade_id=name)
+
+    def test(name):
+        body = (
+            f'from autograder.notebook import check\ncheck("{name}", globals())\n'
+            f'### BEGIN HIDDEN TESTS\ncheck("{name}", globals(), hidden=True)\n'
+            "### END HIDDEN TESTS"
+        )
+        points = BY_NAME[name].points
+        return cell(body, grade=True, solution=False, locked=True, grade_id=name, points=points)
+
+    return new_notebook(
+        cells=[
+            new_code_cell("import torch"),
+            answer(
+                "sgd_step",
+                "def sgd_step(param, grad, state, *, lr):\n    ### BEGIN SOLUTION\n"
+                "    param.add_(grad, alpha=-lr)\n    ### END SOLUTION",
+            ),
+            test("sgd"),
+            answer(
+                "momentum_step",
+                "def momentum_step(param, grad, state, *, lr, momentum):\n"
+                "    ### BEGIN SOLUTION\n    if 'b' not in state:\n"
+                "        state['b'] = grad.clone()\n    else:\n"
+                "        state['b'].mul_(momentum).add_(grad)\n"
+                "    param.add_(state['b'], alpha=-lr)\n    ### END SOLUTION",
+            ),
+            test("momentum"),
+        ],
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
+
+
+def _grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def contract_name(grade_id: str) -> str:
+    """The contract's test name of a test cell (``test_gradient_descent`` -> ``gradient_descent``)."""
+    return grade_id.removeprefix("test_")
+
+
+def scores(course: Path, student: str) -> dict[str, tuple[float, float]]:
+    """(score, max score) of every autograded test cell, by test name, from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        notebook = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
+        return {
+            contract_name(grade.name): (grade.score, grade.max_score)
+            for grade in notebook.grades
+            if contract_name(grade.name) in BY_NAME
+        }
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory, root: Path) -> dict:
+    """A course directory after generate_assignment, autograde and generate_feedback."""
+    course = tmp_path_factory.mktemp("course")
+    shutil.copy(root / "nbgrader_config.py", course)
+    shutil.copytree(
+        root / "solutions" / ASSIGNMENT,
+        course / "solutions" / ASSIGNMENT,
+        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", "*.db"),
+    )
+    source_path = course / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    if not source_path.exists():  # TEMPORARY until the notebook lands
+        nbformat.write(tiny_notebook(), source_path)
+    source = nbformat.read(source_path, as_version=4)
+    nbgrader(course, root, "generate_assignment", ASSIGNMENT, "--force")
+    release = nbformat.read(course / "assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    submit(course, "solution", source)
+    submit(course, "untouched", release)
+    submit(course, "broken", broken(source))
+    start = time.perf_counter()
+    nbgrader(course, root, "autograde", ASSIGNMENT, "--force")
+    per_submission = (time.perf_counter() - start) / len(STUDENTS)
+    print(f"\nnbgrader autograde: {per_submission:.1f} s per submission")
+    nbgrader(course, root, "generate_feedback", ASSIGNMENT, "--force")
+    return {"path": course, "autograde_seconds": per_submission}
+
+
+def test_release_carries_the_self_check(course):
+    """Does the release hold the notebook and the pytest self-check, and no reference code?"""
+    release = course["path"] / "assignments" / ASSIGNMENT
+    assert {"optimisation.ipynb", "test_optimisation.py", "conftest.py"} <= {
+        path.name for path in release.iterdir()
+    }
+    text = (release / f"{NOTEBOOK}.ipynb").read_text()
+    assert "BEGIN HIDDEN TESTS" not in text
+    assert "hidden=True" not in text
+
+
+def test_every_contract_test_is_a_graded_cell(course):
+    """Does nbgrader grade one test cell per contract test name, with the contract's points?"""
+    graded = scores(course["path"], "solution")
+    assert sorted(graded) == sorted(TEST_NAMES)
+    assert {name: points for name, (_, points) in graded.items()} == {
+        name: BY_NAME[name].points for name in TEST_NAMES
+    }
+
+
+def test_solution_scores_full_marks(course):
+    """Does the solution notebook, submitted as a student, get every point?"""
+    graded = scores(course["path"], "solution")
+    assert graded
+    assert {name: score for name, (score, _) in graded.items()} == {
+        name: points for name, (_, points) in graded.items()
+    }
+
+
+def test_untouched_release_scores_zero(course):
+    """Does the untouched release score 0 on every autograded test?"""
+    graded = scores(course["path"], "untouched")
+    assert graded
+    assert {name: score for name, (score, _) in graded.items()} == dict.fromkeys(graded, 0.0)
+
+
+def test_one_broken_function_fails_only_its_test(course):
+    """Does breaking one function zero its test, and only its test?"""
+    graded = scores(course["path"], "broken")
+    expected = {
+        name: (0.0 if name == BROKEN_TEST else points) for name, (_, points) in graded.items()
+    }
+    assert {name: score for name, (score, _) in graded.items()} == expected
+
+
+def test_feedback_html_names_the_mistake(course):
+    """Does the feedback HTML carry the autograder's feedback for the broken test?"""
+    page = course["path"] / "feedback" / "broken" / ASSIGNMENT / f"{NOTEBOOK}.html"
+    text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+    points = BY_NAME[BROKEN_TEST].points
+    assert f"{BROKEN_TEST}: 0/{points:g} points." in text
+    assert "expected update" in text
