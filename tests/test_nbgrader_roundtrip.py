@@ -122,7 +122,7 @@ def _grade_id(cell) -> str | None:
 
 
 def contract_name(grade_id: str) -> str:
-    """The contract's test name of a test cell (``test_gradient_descent`` -> ``gradient_descent``)."""
+    """The contract's name of a test cell's grade_id (``test_gradient_descent`` is one)."""
     return grade_id.removeprefix("test_")
 
 
