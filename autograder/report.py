@@ -151,7 +151,7 @@ def to_text(result: SubmissionResult, *, only_failed: bool = False) -> str:
         score = f"{score_text(test.score)} / {score_text(test.max_score)}"
         lines.append(f"  [{mark}] {test.name:<{width}}  {score}")
         if not test.passed:
-            lines.extend("         " + line for line in test_text(test).splitlines())
+            lines.extend(("         " + line).rstrip() for line in test_text(test).splitlines())
     return "\n".join(lines)
 
 

@@ -34,6 +34,8 @@ class Finding:
 class TestResult:
     """The score of one test and why."""
 
+    __test__ = False  # not a pytest test class, whatever its name
+
     name: str
     score: float
     max_score: float
