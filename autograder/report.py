@@ -70,12 +70,18 @@ def verdict(test: TestResult) -> str:
     return "partial" if test.score > 0 else "failed"
 
 
-def mistake_name(finding: Finding) -> str | None:
-    """The named mistake a finding reports, if any (``diagnose`` writes ``kind="mistake"``)."""
-    named = finding.details.get("mistake") or finding.details.get("title")
-    if named:
-        return str(named)
-    return finding.message.split("\n", 1)[0] if finding.kind == "mistake" else None
+def named_mistake(finding: Finding) -> str | None:
+    """The words naming a recognised mistake: the message of a ``mistake`` finding (``diagnose``),
+    or the title another finding carries in its details; None when nothing was recognised."""
+    if finding.kind == "mistake":
+        return finding.message
+    named = finding.details.get("title") or finding.details.get("mistake")
+    return str(named) if named else None
+
+
+def said(finding: Finding) -> str | None:
+    """The finding's own message, unless the finding is the named mistake itself."""
+    return None if finding.kind == "mistake" else finding.message
 
 
 @cache
@@ -127,10 +133,9 @@ def test_text(test: TestResult) -> str:
     findings, more = shown(test)
     blocks = []
     for finding in findings:
-        lines = [safe_text(finding.message)]
-        named = mistake_name(finding)
-        if named and finding.kind != "mistake":
-            lines.append(f"Named mistake: {safe_text(named)}")
+        lines = [safe_text(finding.message)] if said(finding) else []
+        if named_mistake(finding):
+            lines.append(f"Named mistake: {safe_text(named_mistake(finding))}")
         blocks.append("\n".join(lines))
     if more:
         blocks.append(_more(more))
@@ -217,10 +222,10 @@ def _md_test(test: TestResult) -> str:
     findings, more = shown(test)
     parts = []
     for finding in findings:
-        parts.append(_fence(finding.message))
-        named = mistake_name(finding)
-        if named and finding.kind != "mistake":
-            parts.append(f"**Named mistake:** {_md_inline(named)}")
+        if said(finding):
+            parts.append(_fence(finding.message))
+        if named_mistake(finding):
+            parts.append(f"**Named mistake:** {_md_inline(named_mistake(finding))}")
         rows = numbers(test.name, finding)
         if rows:
             parts.append(
@@ -300,10 +305,10 @@ def _html_test(test: TestResult, picture: bytes | None) -> str:
 
 
 def _html_finding(test: str, finding: Finding) -> str:
-    out = f"<pre>{_h(finding.message)}</pre>"
-    named = mistake_name(finding)
-    if named and finding.kind != "mistake":
-        out += f'<p class="mistake"><strong>Named mistake:</strong> {_h(named)}</p>'
+    out = f"<pre>{_h(finding.message)}</pre>" if said(finding) else ""
+    if named_mistake(finding):
+        named = _h(named_mistake(finding))
+        out += f'<p class="mistake"><strong>Named mistake:</strong> {named}</p>'
     rows = numbers(test, finding)
     if rows:
         out += (
