@@ -1,0 +1,247 @@
+"""The student-facing graders: nbgrader's test-cell API (``autograder.notebook.check``), the
+``check`` command (``autograder.selfcheck``) and the assignment's ``pytest`` self-check."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+from autograder import engine, notebook, selfcheck
+from autograder.result import Finding, TestResult
+from autograder.spec import BY_NAME, TEST_NAMES
+
+REFERENCE_MODULES = (
+    "gradient_descent",
+    "sgd",
+    "momentum",
+    "nesterov",
+    "adagrad",
+    "rmsprop",
+    "adam",
+    "my_sgd",
+    "my_adam",
+)
+WRONG_SGD = "def sgd_step(param, grad, state, *, lr):\n    param.add_(grad, alpha=lr)\n"
+# A correct SGD step that is noisy while it runs: every kind of output a grader must swallow.
+NOISY_SGD = """
+import os, sys, warnings
+import torch
+
+def sgd_step(param, grad, state, *, lr):
+    print("debugging", param)
+    print("to stderr", file=sys.stderr)
+    os.write(2, b"straight to file descriptor 2\\n")
+    warnings.warn("a warning of the student's own")
+    with torch.enable_grad():  # harmless autograd on the side
+        torch.tensor([1.0], requires_grad=True).sum().backward()
+    torch.tensor([1.0]).new_tensor(torch.tensor([2.0]))  # torch's own UserWarning
+    param.add_(grad, alpha=-lr)
+"""
+
+
+def complete_source(root: Path) -> str:
+    """Every answer as one ``.py`` submission: the reference modules, plus the flash-card key."""
+    parts = []
+    for module in REFERENCE_MODULES:
+        text = (root / "solutions" / "reference" / f"{module}.py").read_text()
+        parts.append("\n".join(line for line in text.splitlines() if not line.startswith("from .")))
+    key = root / "solutions" / "flashcard_key.json"
+    if key.exists():
+        parts.append(f"FLASHCARD_ANSWERS = {json.loads(key.read_text())!r}")
+    return "\n\n".join(parts) + "\n"
+
+
+@pytest.fixture(scope="module")
+def complete(tmp_path_factory, root: Path) -> Path:
+    path = tmp_path_factory.mktemp("submission") / "complete.py"
+    path.write_text(complete_source(root))
+    return path
+
+
+@pytest.fixture(scope="module")
+def wrong_sgd(tmp_path_factory, root: Path) -> Path:
+    """The complete submission with ``sgd_step`` climbing instead of descending."""
+    path = tmp_path_factory.mktemp("submission") / "wrong_sgd.py"
+    path.write_text(complete_source(root) + "\n" + WRONG_SGD)
+    return path
+
+
+# --- nbgrader's test cells -------------------------------------------------------------------
+
+
+def namespace_of(source: str) -> dict:
+    namespace: dict = {}
+    exec(compile(source, "<answer>", "exec"), namespace)
+    return namespace
+
+
+def test_check_is_silent_on_success_however_noisy_the_code(capfd):
+    """Does a passing check write nothing at all, even when the student's code prints and warns?"""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning escaping the check would raise here
+        assert notebook.check("sgd", namespace_of(NOISY_SGD)) is None
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
+
+
+def test_check_fails_with_the_feedback():
+    """Does a failing check raise AssertionError whose message is the score and what went wrong?"""
+    with pytest.raises(AssertionError) as failure:
+        notebook.check("sgd", namespace_of(WRONG_SGD))
+    message = str(failure.value)
+    assert message.startswith("sgd: 0/2 points.\n")
+    assert "expected update" in message
+
+
+def test_check_quotes_the_warnings_of_a_failing_answer():
+    """Does the feedback of a failing answer quote the warnings it raised (once each)?"""
+    source = NOISY_SGD.replace("alpha=-lr", "alpha=lr")
+    with pytest.raises(AssertionError, match="a warning of the student's own") as failure:
+        notebook.check("sgd", namespace_of(source))
+    assert str(failure.value).count("a warning of the student's own") == 1
+
+
+def test_check_names_a_missing_answer():
+    """Does a check whose answer is not defined say which cell to write and run?"""
+    with pytest.raises(AssertionError, match=r"`adam_step` is not defined.*grade_id `adam_step`"):
+        notebook.check("adam", {})
+
+
+def test_check_refuses_an_unknown_test():
+    """Does a misspelt test name fail loudly, listing the real ones?"""
+    with pytest.raises(ValueError, match=r"Unknown test 'adams'.*my_adam"):
+        notebook.check("adams", {})
+
+
+def test_hidden_check_needs_the_solutions(monkeypatch, tmp_path):
+    """Does ``hidden=True`` on a student's machine (no solutions/) say so clearly?"""
+    monkeypatch.setenv("AUTOGRADER_SOLUTIONS", str(tmp_path / "nowhere"))
+    with pytest.raises(RuntimeError, match="Hidden tests run only where the instructor grades"):
+        notebook.check("sgd", namespace_of(WRONG_SGD), hidden=True)
+
+
+@pytest.mark.parametrize(
+    ("score", "returns", "prints"),
+    [(2.0, 2.0, False), (1.25, 1.25, True), (0.0, None, False)],
+    ids=["full marks", "partial credit", "zero"],
+)
+def test_flashcards_give_partial_credit(monkeypatch, capfd, score, returns, prints):
+    """Does the flash-card check return its score for nbgrader's partial credit, say why on stdout
+    (never stderr) when it is partial, and raise when it is zero?"""
+    points = BY_NAME["flashcards"].points
+    findings = [] if score == points else [Finding("mismatch", "3 of 8 cards are wrong.")]
+    result = TestResult("flashcards", score, points, findings)
+    monkeypatch.setattr(engine, "grade_namespace", lambda *args, **kwargs: [result])
+    namespace = {"FLASHCARD_ANSWERS": {}}
+    if returns is None:
+        with pytest.raises(AssertionError, match="3 of 8 cards are wrong"):
+            notebook.check("flashcards", namespace)
+    else:
+        assert notebook.check("flashcards", namespace) == returns
+    out, err = capfd.readouterr()
+    assert err == ""
+    assert ("3 of 8 cards are wrong" in out) == prints
+
+
+# --- python -m autograder check -------------------------------------------------------------
+
+
+def test_complete_submission_passes_every_test(complete, capsys):
+    """Does the reference, submitted as a .py file, pass every public test (exit status 0)?"""
+    status = selfcheck.main(path=complete, tests=None)
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert out.count("✓") == len(TEST_NAMES)
+
+
+def test_report_shows_failures_with_their_feedback(wrong_sgd, capsys):
+    """Does the report mark the broken test ✗ with its feedback, the others ✓, and exit 1?"""
+    status = selfcheck.main(path=wrong_sgd, tests=["sgd", "adam"])
+    lines = capsys.readouterr().out.splitlines()
+    feedback = selfcheck.run(wrong_sgd, ["sgd"]).result("sgd").feedback
+    assert status == 1
+    assert lines[1].split() == ["✗", "sgd", "0/2"]
+    assert "\n".join(lines[2:-2]) == "\n".join(
+        selfcheck.INDENT + line for line in feedback.splitlines()
+    )
+    assert lines[-2].split() == ["✓", "adam", "4/4"]
+    assert lines[-1].strip() == "public cases: 4/6 points, 1 of 2 tests pass"
+
+
+def test_unknown_test_name_is_a_usage_error(complete, capsys):
+    """Does ``--test`` with a name that is not a test exit 2 and list the tests?"""
+    assert selfcheck.main(path=complete, tests=["adamw"]) == 2
+    assert "Unknown test(s) adamw" in capsys.readouterr().err
+
+
+def test_reading_problems_explain_a_missing_answer(tmp_path):
+    """When an answer is missing because its code does not parse, does the feedback say so?"""
+    path = tmp_path / "syntax.py"
+    path.write_text("import torch\n\ndef sgd_step(param, grad, state, *, lr)\n    pass\n")
+    check = selfcheck.run(path, ["sgd"])
+    assert not check.passed
+    feedback = check.feedback("sgd")
+    assert "`sgd_step` is not defined" in feedback
+    assert "syntax error" in feedback
+
+
+def test_a_grader_crash_stays_in_its_test(monkeypatch, wrong_sgd):
+    """Does a test whose check crashes score 0 with a message, leaving the others graded?"""
+    real = engine.grade_namespace
+
+    def crashing(namespace, *, tests, hidden):
+        if list(tests) == ["adam"]:
+            raise KeyError("boom")
+        return real(namespace, tests=tests, hidden=hidden)
+
+    monkeypatch.setattr(engine, "grade_namespace", crashing)
+    check = selfcheck.run(wrong_sgd, ["sgd", "adam", "momentum"])
+    assert [result.passed for result in check.results] == [False, False, True]
+    assert "could not check `adam`: KeyError" in check.feedback("adam")
+
+
+# --- pytest in the assignment folder ---------------------------------------------------------
+
+
+def run_assignment_pytest(root: Path, submission: Path, *args: str) -> str:
+    """``pytest`` in the assignment folder, as a student runs it, on ``submission``."""
+    env = {**os.environ, "AUTOGRADER_SUBMISSION": str(submission)}
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", *args],
+        cwd=root / "solutions" / "optimisation",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return completed.stdout + completed.stderr
+
+
+def test_assignment_pytest_has_one_test_per_contract_name(root, wrong_sgd):
+    """Does ``pytest`` in the assignment folder run one test per contract name, with the
+    broken one failing on its feedback and no traceback?"""
+    out = run_assignment_pytest(root, wrong_sgd)
+    outcomes = {}
+    for line in out.splitlines():
+        for word in ("PASSED", "FAILED"):
+            prefix = f"{word} test_optimisation.py::test_exercise["
+            if line.startswith(prefix):
+                outcomes[line[len(prefix) :].split("]")[0]] = word
+    assert sorted(outcomes) == sorted(TEST_NAMES), out
+    assert outcomes["sgd"] == "FAILED"
+    assert "sgd: 0/2 points." in out
+    assert "expected update" in out
+    assert "Traceback" not in out
+    assert "def test_exercise" not in out
+
+
+def test_assignment_pytest_runs_only_what_is_selected(root, wrong_sgd):
+    """Does ``pytest -k`` select exercises by name (the others are deselected, not failed)?"""
+    out = run_assignment_pytest(root, wrong_sgd, "-k", "adam and not my_adam")
+    assert "1 passed, 9 deselected" in out
