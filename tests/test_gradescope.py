@@ -63,7 +63,7 @@ def validate(data: dict) -> None:
     json.dumps(data, allow_nan=False)
 
 
-HIDDEN_DETAILS = {"step": 4, "param": 1, "expected": 0.0123456789, "got": 0.5, "allowed": 1e-15}
+HIDDEN = {"step": 4, "param": 1, "expected": 0.0123456789, "got": 0.5, "allowed": 1e-15}
 
 RESULTS = {
     "full": SubmissionResult("ada", [TestResult.full(name) for name in TEST_NAMES]),
@@ -75,7 +75,7 @@ RESULTS = {
             TestResult("flashcards", 1.5, 2.0, [Finding("wrong", "Card c4 is matched wrongly.")]),
             TestResult.zero(
                 "adam",
-                Finding("mismatch", "Case 'adam/hidden 3' differs.", "adam/hidden 3", HIDDEN_DETAILS),
+                Finding("mismatch", "Case 'adam/hidden 3' differs.", "adam/hidden 3", HIDDEN),
             ),
         ],
         protections=["landlock", "rlimits"],
