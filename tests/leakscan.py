@@ -1,0 +1,181 @@
+"""What a leak looks like, as data: the instructor's code, cases and answers, and scanners that
+look for them in what students see (the student bundle, Gradescope's feedback).
+
+Used by ``tests/test_release.py``. Everything is compared in normalised form, so a copy survives
+neither reformatting nor a changed docstring:
+
+- a function body is its ``ast.dump`` without the docstring, line numbers or contexts;
+- a statement is the same, one simple statement at a time (a partial copy of a body);
+- a source line is stripped of indentation and comments;
+- a number is compared as a float, to 4 significant digits (however it was formatted).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+# Bodies and statements with fewer AST nodes than this (``pass``, ``return None``, ``x = 0``)
+# are too common to prove anything when they match.
+MIN_BODY_NODES = 8
+MIN_STATEMENT_NODES = 10
+# Source lines shorter than this (``return None``, ``state = {}``) prove nothing either.
+MIN_LINE = 24
+_MAGIC = re.compile(r"(?m)^(\s*)(?:[%!].*)$")
+_NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+
+def notebook_code(data: bytes | str) -> list[str]:
+    """The code cells of a notebook, magics and shell lines made ``pass``."""
+    cells = json.loads(data)["cells"]
+    return [
+        _MAGIC.sub(r"\1pass", "".join(cell["source"]))
+        for cell in cells
+        if cell["cell_type"] == "code"
+    ]
+
+
+def python_sources(files: dict[str, bytes]) -> Iterator[tuple[str, str]]:
+    """(label, source) of every ``.py`` file and every notebook code cell among ``files``."""
+    for name, data in sorted(files.items()):
+        if name.endswith(".py"):
+            yield name, data.decode("utf-8", errors="replace")
+        elif name.endswith(".ipynb"):
+            for number, code in enumerate(notebook_code(data), start=1):
+                yield f"{name} cell {number}", code
+
+
+def instructor_sources(root: Path) -> Iterator[tuple[str, str]]:
+    """Every piece of instructor code: ``solutions/**/*.py`` (but what nbgrader released from
+    ``solutions/<assignment>/`` into ``assignments/<assignment>/``: the public self-check) and the
+    solution cells of the source notebooks."""
+    solutions = root / "solutions"
+    for path in sorted(solutions.rglob("*.py")):
+        released = root / "assignments" / path.relative_to(solutions)
+        if not released.is_file():
+            yield str(path.relative_to(root)), path.read_text()
+    for path in sorted(solutions.rglob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        for number, cell in enumerate(cells, start=1):
+            nbgrader = cell.get("metadata", {}).get("nbgrader", {})
+            if cell["cell_type"] == "code" and nbgrader.get("solution"):
+                code = _MAGIC.sub(r"\1pass", "".join(cell["source"]))
+                yield f"{path.relative_to(root)} cell {number}", code
+
+
+def _parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return None
+
+
+# --- normalised code -------------------------------------------------------------------------
+
+
+def _size(nodes: Iterable[ast.AST]) -> int:
+    return sum(
+        1 for node in nodes for child in ast.walk(node) if not isinstance(child, ast.expr_context)
+    )
+
+
+def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
+    first = body[0] if body else None
+    is_doc = isinstance(first, ast.Expr) and isinstance(getattr(first, "value", None), ast.Constant)
+    return body[1:] if is_doc and isinstance(first.value.value, str) else body
+
+
+def _dump(nodes: list[ast.stmt]) -> str:
+    return "\n".join(ast.dump(node, include_attributes=False) for node in nodes)
+
+
+def function_bodies(sources: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Normalised body -> ``label: function name``, for every non-trivial function or method."""
+    found = {}
+    for label, source in sources:
+        tree = _parse(source)
+        for node in ast.walk(tree) if tree else ():
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                body = node.body if isinstance(node.body, list) else [ast.Return(node.body)]
+                body = _without_docstring(body)
+                if _size(body) >= MIN_BODY_NODES:
+                    found.setdefault(_dump(body), f"{label}: {getattr(node, 'name', 'lambda')}")
+    return found
+
+
+def statements(sources: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Normalised simple statement -> ``label: its text``, for every non-trivial statement
+    inside a function or method."""
+    found = {}
+    for label, source in sources:
+        tree = _parse(source)
+        functions = [
+            node
+            for node in (ast.walk(tree) if tree else ())
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        for function in functions:
+            for node in ast.walk(ast.Module(_without_docstring(function.body), [])):
+                simple = isinstance(node, ast.stmt) and not hasattr(node, "body")
+                if simple and _size([node]) >= MIN_STATEMENT_NODES:
+                    found.setdefault(_dump([node]), f"{label}: {ast.unparse(node)}")
+    return found
+
+
+def code_lines(sources: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Stripped line -> label, for every line of a function body (docstrings excepted) at
+    least ``MIN_LINE`` long: what a copy or a quoted traceback would show."""
+    found = {}
+    for label, source in sources:
+        tree = _parse(source)
+        lines = source.splitlines()
+        functions = [
+            node
+            for node in (ast.walk(tree) if tree else ())
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        for function in functions:
+            for statement in _without_docstring(function.body):
+                for line in lines[statement.lineno - 1 : statement.end_lineno]:
+                    text = line.split("#", 1)[0].strip()
+                    header = text.endswith(":") or text.startswith(("def ", "class ", "@"))
+                    if len(text) >= MIN_LINE and not header:
+                        found.setdefault(text, label)
+    return found
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+
+def floats(data) -> Iterator[float]:
+    """Every float in a JSON-like structure (ints and bools are ids, counts and flags)."""
+    if isinstance(data, float) and math.isfinite(data):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from floats(value)
+    elif isinstance(data, list | tuple):
+        for value in data:
+            yield from floats(value)
+
+
+def significant(value: float, digits: int = 4) -> str:
+    """``value`` to ``digits`` significant digits: the key two spellings of a number share."""
+    return f"{value:.{digits - 1}e}"
+
+
+def numbers_in(text: str) -> set[str]:
+    """Every number written in ``text``, to 4 significant digits."""
+    found = set()
+    for token in _NUMBER.findall(text):
+        digits = token.lstrip("+-").replace(".", "").split("e")[0].split("E")[0].strip("0")
+        if len(digits) >= 4:  # "0.5", "1e-3", "100" are everywhere; 4 significant digits are not
+            found.add(significant(float(token)))
+    return found

@@ -1,0 +1,464 @@
+"""The leak test: build the student bundle, open it, and prove it gives nothing away and works.
+
+What it proves (each test says which question it answers):
+
+- only allow-listed files ship: no ``solutions/`` path, no ``.git``, no gradebook, no compiled or
+  cached file, no instructor module of ``autograder``;
+- no reference code: no normalised function body, no non-trivial statement and no code line of
+  anything under ``solutions/`` (references, variants, mistakes, hidden cases, the solution cells
+  of the source notebook) appears in a bundled ``.py`` file or notebook cell;
+- no hidden case: no hidden case id, seed or case shows up, and the public expectations hold the
+  public cases exactly;
+- no flash-card answer: no file of ``solutions/``, no card id next to an algorithm name in a
+  dict, JSON file or line, no PNG text chunk naming an algorithm;
+- the bundle works on its own: unzipped in a fresh folder, with only the bundle on
+  ``PYTHONPATH`` and ``$AUTOGRADER_SOLUTIONS`` pointing nowhere, its ``pytest`` fails every test
+  with a clear message on its own stubs, and passes on the reference solutions (as a ``.py`` file
+  and as a filled-in copy of the notebook); ``python -m autograder check`` agrees.
+
+The Gradescope side is in ``tests/test_release_gradescope.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from leakscan import (
+    code_lines,
+    function_bodies,
+    instructor_sources,
+    notebook_code,
+    python_sources,
+    statements,
+)
+
+from autograder import release
+from autograder.spec import ALGORITHMS, ANSWER_NAMES, TEST_NAMES
+
+TOP = release.ASSIGNMENT
+SUFFIXES = {".py", ".ipynb", ".png", ".json", ".md", ".txt"}
+INSTRUCTOR_PARTS = {"solutions", ".git", "gradebook.db", "submitted", "autograded", "feedback"}
+
+
+# --- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    return release.build_student_zip(tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="module")
+def files(bundle) -> dict[str, bytes]:
+    with zipfile.ZipFile(bundle) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+@pytest.fixture(scope="module")
+def unpacked(bundle, tmp_path_factory) -> Path:
+    """The bundle, unzipped where a student would: a fresh folder, far from the repository."""
+    where = tmp_path_factory.mktemp("student")
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(where)
+    return where / TOP
+
+
+@pytest.fixture(scope="module")
+def hidden_cases():
+    from autograder import instructor
+
+    module = instructor.load("hidden_cases")
+    assert module is not None, "solutions/hidden_cases.py is needed to prove nothing of it leaks"
+    return {name: module.hidden_cases(name) for name in TEST_NAMES}
+
+
+def _texts(files: dict[str, bytes]) -> dict[str, str]:
+    return {
+        name: data.decode("utf-8", errors="replace")
+        for name, data in files.items()
+        if not name.endswith(".png")
+    }
+
+
+# --- what ships ------------------------------------------------------------------------------
+
+
+def test_bundle_is_deterministic(bundle, tmp_path):
+    """Does building twice give the same bytes, with fixed timestamps, in sorted order?"""
+    again = release.build_student_zip(tmp_path)
+    assert again.read_bytes() == bundle.read_bytes()
+    with zipfile.ZipFile(bundle) as archive:
+        infos = archive.infolist()
+    assert [info.filename for info in infos] == sorted(info.filename for info in infos)
+    assert {info.date_time for info in infos} == {release.EPOCH}
+
+
+def test_bundle_has_what_students_need(files):
+    """Does the bundle hold the notebook, the self-check, the cards, the package, the texts?"""
+    names = set(files)
+    assert any(re.fullmatch(rf"{TOP}/[^/]+\.ipynb", name) for name in names)
+    assert f"{TOP}/test_{TOP}.py" in names
+    assert f"{TOP}/autograder/data/public_expectations.json" in names
+    assert {f"{TOP}/README.md", f"{TOP}/requirements.txt"} <= names
+    cards = sorted(Path("assets/flashcards").glob("*.png"))
+    assert cards, "no flash cards in assets/flashcards/"
+    assert {f"{TOP}/assets/flashcards/{card.name}" for card in cards} <= names
+    requirements = files[f"{TOP}/requirements.txt"].decode()
+    for requirement in ("torch==2.13.0", "numpy", "pytest", "nbformat", "pillow", "matplotlib"):
+        assert requirement in requirements
+
+
+@pytest.mark.parametrize(
+    "question, bad",
+    [
+        (
+            "a path under solutions/, .git or nbgrader's folders",
+            lambda parts, _: bool(set(parts) & INSTRUCTOR_PARTS),
+        ),
+        (
+            "a compiled, cached or unexpected file type",
+            lambda parts, name: Path(name).suffix not in SUFFIXES or "__pycache__" in parts,
+        ),
+        (
+            "an instructor module of autograder",
+            lambda parts, _: (
+                len(parts) > 2
+                and parts[1] == "autograder"
+                and Path(parts[2]).stem in release.INSTRUCTOR_ONLY
+            ),
+        ),
+    ],
+)
+def test_no_instructor_path(files, question, bad):
+    """Does the bundle hold {question}? (It must not.)"""
+    offending = [name for name in files if bad(Path(name).parts, name)]
+    assert not offending, f"{question}: {offending}"
+
+
+def test_every_file_is_under_one_top_folder(files):
+    """Does every file unzip into ``<assignment>/`` (nothing lands beside it)?"""
+    assert {Path(name).parts[0] for name in files} == {TOP}
+
+
+# --- no reference code -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "what, normalise",
+    [("function body", function_bodies), ("statement", statements), ("code line", code_lines)],
+)
+def test_no_reference_code(files, root, what, normalise):
+    """Does any {what} of solutions/ appear in the bundle's Python files or notebook cells?"""
+    instructor = normalise(instructor_sources(root))
+    assert len(instructor) > 20, "the scan found too little instructor code to mean anything"
+    bundled = normalise(python_sources(files))
+    copied = sorted(f"{instructor[key]} -> {bundled[key]}" for key in instructor.keys() & bundled)
+    assert not copied, "reference code in the bundle:\n" + "\n".join(copied)
+
+
+def test_notebooks_are_releases(files):
+    """Are the notebooks nbgrader's releases: no solution or hidden-test region, no output?"""
+    notebooks = {name: data for name, data in files.items() if name.endswith(".ipynb")}
+    for name, data in notebooks.items():
+        text = data.decode()
+        for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "hidden=True"):
+            assert marker not in text, f"{name} still holds {marker!r}"
+        cells = json.loads(text)["cells"]
+        with_output = [i for i, cell in enumerate(cells) if cell.get("outputs")]
+        assert not with_output, f"{name}: cells {with_output} keep outputs from a solved run"
+        assert notebook_code(data), f"{name} has no code cell"
+
+
+# --- no hidden case --------------------------------------------------------------------------
+
+
+def test_no_hidden_case(files, hidden_cases):
+    """Does any hidden case id, any distinctive seed, or any hidden case's data appear?"""
+    texts = _texts(files)
+    ids = {case.id for cases in hidden_cases.values() for case in cases}
+    assert ids, "no hidden cases to look for"
+    for name, text in texts.items():
+        leaked = sorted(case_id for case_id in ids if case_id in text)
+        assert not leaked, f"{name} names hidden cases {leaked}"
+    seeds = {
+        str(case.seed)
+        for cases in hidden_cases.values()
+        for case in cases
+        if getattr(case, "seed", None) is not None and abs(int(case.seed)) >= 1000
+    }
+    for name, text in texts.items():
+        leaked = sorted(seed for seed in seeds if re.search(rf"(?<![\w.]){seed}(?![\w.])", text))
+        assert not leaked, f"{name} holds hidden seeds {leaked}"
+
+
+def test_public_expectations_hold_public_cases_only(files, hidden_cases):
+    """Does the shipped expectations file hold exactly the public cases, none hidden?"""
+    from autograder.cases import public_cases
+
+    data = json.loads(files[f"{TOP}/autograder/data/public_expectations.json"])
+    hidden = {case.id for cases in hidden_cases.values() for case in cases}
+    for name in TEST_NAMES:
+        shipped = set(data.get(name, {}))
+        public = {case.id for case in public_cases(name)}
+        assert shipped == public, f"{name}: shipped {sorted(shipped ^ public)} differ from public"
+        assert not shipped & hidden, f"{name}: hidden cases shipped {sorted(shipped & hidden)}"
+    public_data = [case.to_dict() for name in TEST_NAMES for case in public_cases(name)]
+    for name, cases in hidden_cases.items():
+        for case in cases:
+            assert case.to_dict() not in public_data, f"{name}: {case.id} is also public"
+
+
+# --- no flash-card answer --------------------------------------------------------------------
+
+
+def _key(root: Path) -> dict[str, str]:
+    """The answer key: card id -> algorithm."""
+    path = root / "solutions" / "flashcard_key.json"
+    data = json.loads(path.read_text())
+    pairs = data.get("cards", data) if isinstance(data, dict) else data
+    key = {str(k): str(v) for k, v in pairs.items() if isinstance(v, str)}
+    assert key and set(key.values()) <= set(ALGORITHMS), f"unexpected key format in {path}"
+    return key
+
+
+def _algorithm_pattern() -> re.Pattern:
+    words = {name for name in ALGORITHMS} | {name.replace("_", " ") for name in ALGORITHMS}
+    words |= {"gradient descent", "stochastic", "rms ?prop", "ada ?grad"}
+    return re.compile("|".join(sorted(words, key=len, reverse=True)), re.IGNORECASE)
+
+
+def test_no_solutions_file_is_bundled(files, root):
+    """Is any bundled file byte-identical to a file of solutions/ that nbgrader did not release?"""
+    released = {p.name for p in (root / "assignments" / TOP).glob("*")}
+    secret = {
+        p.read_bytes(): str(p)
+        for p in (root / "solutions").rglob("*")
+        if p.is_file() and p.name not in released and p.suffix != ".ipynb" and p.stat().st_size
+    }
+    copies = [f"{name} = {secret[data]}" for name, data in files.items() if data in secret]
+    assert not copies, copies
+
+
+def _lines(files: dict[str, bytes]) -> Iterator[tuple[str, str]]:
+    """(file, line) of every text file, notebooks cell by cell (JSON files are walked instead)."""
+    for name, data in files.items():
+        if name.endswith(".ipynb"):
+            for cell in json.loads(data)["cells"]:
+                yield from ((name, line) for line in "".join(cell["source"]).splitlines())
+        elif name.endswith((".py", ".md", ".txt")):
+            yield from ((name, line) for line in data.decode().splitlines())
+
+
+def _json_pairs(data) -> Iterator[tuple[str, object]]:
+    """Every (key, value) of every dict in a JSON structure."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield str(key), value
+            yield from _json_pairs(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _json_pairs(value)
+
+
+def test_no_flashcard_answer(files, root):
+    """Does any card id come with an algorithm: in its name, a line, a dict or a JSON file?"""
+    key = _key(root)
+    algorithm = _algorithm_pattern()
+    cards = {Path(name).stem for name in files if name.endswith(".png")}
+    assert cards == set(key), "the bundled cards are not the cards of the key"
+    for card in cards:
+        assert not algorithm.search(card), f"card id {card!r} names its algorithm"
+    for name, line in _lines(files):
+        near = [card for card in key if card in line and algorithm.search(line)]
+        assert not near, f"{name}: {line.strip()[:120]!r} pairs a card with an algorithm"
+    for name, data in files.items():
+        if name.endswith(".json"):
+            for card, value in _json_pairs(json.loads(data)):
+                named = card in key and algorithm.search(json.dumps(value))
+                assert not named, f"{name}: card {card} comes with {value!r}"
+    for label, source in python_sources(files):
+        for node in ast.walk(ast.parse(source)) if _parses(source) else ():
+            if isinstance(node, ast.Dict):
+                values = [
+                    v.value
+                    for k, v in zip(node.keys, node.values)
+                    if isinstance(k, ast.Constant)
+                    and k.value in key
+                    and isinstance(v, ast.Constant)
+                    and isinstance(v.value, str)
+                ]
+                answered = [v for v in values if algorithm.search(v)]
+                assert not answered, f"{label}: a dict answers cards with {answered}"
+
+
+def _parses(source: str) -> bool:
+    try:
+        ast.parse(source)
+    except SyntaxError:
+        return False
+    return True
+
+
+def test_card_images_carry_no_text(files):
+    """Does any card's PNG carry text chunks (where a generator could write the algorithm)?"""
+    import io
+
+    from PIL import Image
+
+    for name, data in files.items():
+        if name.endswith(".png"):
+            image = Image.open(io.BytesIO(data))
+            text = " ".join(f"{k}={v}" for k, v in image.info.items() if isinstance(v, str))
+            assert not _algorithm_pattern().search(text), f"{name} metadata: {text[:200]}"
+
+
+# --- the build refuses what would leak -------------------------------------------------------
+
+
+def test_build_refuses_an_import_of_an_instructor_module():
+    """Does the closure check stop a notebook cell or module that imports unbundled code?"""
+    entries = [
+        release.Entry(f"{TOP}/autograder/__init__.py", b""),
+        release.Entry(f"{TOP}/autograder/spec.py", b"from .cards import KEY\n"),
+    ]
+    with pytest.raises(release.BuildError, match=re.escape("autograder.cards")):
+        release.check_closed(entries, "torch==2.13.0\n")
+    cell = {"cell_type": "code", "source": "import solutions.reference\n", "metadata": {}}
+    notebook = json.dumps({"cells": [cell]}).encode()
+    with pytest.raises(release.BuildError, match="instructor only"):
+        release.check_closed([release.Entry(f"{TOP}/x.ipynb", notebook)], "")
+    with pytest.raises(release.BuildError, match=re.escape("requirements.txt")):
+        release.check_closed([release.Entry(f"{TOP}/autograder/x.py", b"import jax\n")], "")
+
+
+def test_build_refuses_a_stray_file_in_the_release(tmp_path):
+    """Does the builder refuse a release folder holding a file nbgrader should not have copied?"""
+    folder = tmp_path / "assignments" / TOP
+    folder.mkdir(parents=True)
+    (folder / f"{TOP}.ipynb").write_text("{}")
+    (folder / "hidden_cases.py").write_text("SEEDS = [1]\n")
+    with pytest.raises(release.BuildError, match=re.escape("hidden_cases.py")):
+        release._release_files(folder, Path(TOP))
+
+
+# --- the bundle works on its own -------------------------------------------------------------
+
+
+def _student_env(unpacked: Path) -> dict[str, str]:
+    """Only the bundle on the path, and no instructor folder to find."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "AUTOGRADER"))}
+    env.update(PYTHONPATH=str(unpacked), AUTOGRADER_SOLUTIONS=str(unpacked / "nowhere"))
+    env.update(PYTHONDONTWRITEBYTECODE="1")
+    return env
+
+
+def _run(unpacked: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=unpacked,
+        env=_student_env(unpacked),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def _pytest(unpacked: Path, tmp_path: Path, *args: str) -> dict[str, str | None]:
+    """Run the bundle's pytest; test name -> failure message (None when it passed)."""
+    report = tmp_path / "report.xml"
+    done = _run(unpacked, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={report}", *args)
+    assert report.is_file(), f"pytest did not run:\n{done.stdout}\n{done.stderr}"
+    outcome = {}
+    for case in ElementTree.parse(report).iter("testcase"):
+        failure = case.find("failure")
+        name = re.search(r"\[(\w+)\]", case.get("name")).group(1)
+        outcome[name] = None if failure is None else failure.get("message") or failure.text
+    return outcome
+
+
+def test_bundle_runs_without_the_repository(unpacked):
+    """Does the unzipped bundle import its own package, with no way to reach solutions/?"""
+    probe = (
+        "import importlib.util, autograder, autograder.instructor as i;"
+        "print(autograder.__file__);"
+        "print(importlib.util.find_spec('solutions'), i.solutions_dir())"
+    )
+    done = _run(unpacked, "-c", probe)
+    assert done.returncode == 0, done.stderr
+    where, spec = done.stdout.splitlines()
+    assert Path(where).resolve().is_relative_to(unpacked.resolve())
+    assert spec == "None None"
+
+
+@pytest.mark.slow
+def test_selfcheck_fails_every_test_on_the_stubs(unpacked, tmp_path):
+    """Does the bundle's pytest fail every test on the untouched notebook, saying why?"""
+    outcome = _pytest(unpacked, tmp_path)
+    assert set(outcome) == set(TEST_NAMES)
+    passed = [name for name, message in outcome.items() if message is None]
+    assert not passed, f"tests pass on the stubs: {passed}"
+    for name, message in outcome.items():
+        assert message.startswith(f"{name}: 0/"), f"{name}: {message[:200]}"
+        assert len(message) > 40, f"{name}: feedback too short to act on: {message!r}"
+    done = _run(unpacked, "-m", "autograder", "check", f"{TOP}.ipynb")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"0 of {len(TEST_NAMES)} tests pass" in done.stdout
+
+
+def _reference_definitions(root: Path) -> dict[str, str]:
+    """Answer name -> source of its definition in solutions/reference, and the quiz's answers."""
+    definitions = {}
+    for path in sorted((root / "solutions" / "reference").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name in ANSWER_NAMES:
+                definitions[node.name] = ast.get_source_segment(path.read_text(), node)
+    definitions["FLASHCARD_ANSWERS"] = f"FLASHCARD_ANSWERS = {_key(root)!r}"
+    return definitions
+
+
+def _reference_py(root: Path) -> str:
+    definitions = _reference_definitions(root)
+    order = ["adam_step", *sorted(set(definitions) - {"adam_step"})]  # MyAdam uses adam_step
+    return "import math\n\nimport torch\n\n\n" + "\n\n\n".join(definitions[n] for n in order) + "\n"
+
+
+def _filled_notebook(unpacked: Path, root: Path) -> bytes:
+    """The bundle's notebook with every answer cell replaced by the reference's definition."""
+    definitions = _reference_definitions(root)
+    notebook = json.loads((unpacked / f"{TOP}.ipynb").read_text())
+    filled = set()
+    for cell in notebook["cells"]:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if cell["cell_type"] == "code" and grade_id in definitions:
+            cell["source"] = definitions[grade_id]
+            filled.add(grade_id)
+    assert filled == set(ANSWER_NAMES), f"answer cells not found: {set(ANSWER_NAMES) - filled}"
+    return json.dumps(notebook).encode()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("form", ["py", "ipynb"])
+def test_selfcheck_passes_on_the_reference(unpacked, root, tmp_path, form):
+    """Does the bundle's pytest pass every test on the reference, as a .py file and a notebook?"""
+    submission = tmp_path / f"answers.{form}"
+    if form == "py":
+        submission.write_text(_reference_py(root))
+    else:
+        submission.write_bytes(_filled_notebook(unpacked, root))
+    outcome = _pytest(unpacked, tmp_path, f"--submission={submission}")
+    failed = {name: message for name, message in outcome.items() if message is not None}
+    assert set(outcome) == set(TEST_NAMES)
+    assert not failed, failed
+    done = _run(unpacked, "-m", "autograder", "check", str(submission))
+    assert done.returncode == 0, done.stdout + done.stderr
