@@ -79,9 +79,23 @@ def named_mistake(finding: Finding) -> str | None:
     return str(named) if named else None
 
 
-def said(finding: Finding) -> str | None:
-    """The finding's own message, unless the finding is the named mistake itself."""
-    return None if finding.kind == "mistake" else finding.message
+def said(test: str, finding: Finding) -> str | None:
+    """The sentence a student reads for a finding: None when the finding is the named mistake
+    itself; for a mismatch in a hidden case, where it happened but not the expected values."""
+    if finding.kind == "mistake":
+        return None
+    if finding.kind == "mismatch" and finding.case is not None and not public(test, finding.case):
+        where = ", ".join(
+            f"{label} {_number(finding.details[key])}"
+            for key, label in NUMBERS[:3]
+            if key in finding.details
+        )
+        return (
+            f"Hidden case {finding.case!r}: your values differ from the reference's"
+            + (f" (first at {where})" if where else "")
+            + ". The public cases show the numbers of such differences."
+        )
+    return finding.message
 
 
 @cache
@@ -94,9 +108,14 @@ def _public_case_ids(test: str) -> frozenset[str]:
         return frozenset()
 
 
+def public(test: str, case: str) -> bool:
+    """Whether ``case`` is one of the public cases of ``test`` (whose numbers a student may see)."""
+    return case in _public_case_ids(test)
+
+
 def numbers(test: str, finding: Finding) -> list[tuple[str, str]]:
     """The numbers behind a finding as (label, value) pairs; none for hidden or unnamed cases."""
-    if finding.case is None or finding.case not in _public_case_ids(test):
+    if finding.case is None or not public(test, finding.case):
         return []
     rows = []
     for key, label in NUMBERS:
@@ -133,7 +152,8 @@ def test_text(test: TestResult) -> str:
     findings, more = shown(test)
     blocks = []
     for finding in findings:
-        lines = [safe_text(finding.message)] if said(finding) else []
+        message = said(test.name, finding)
+        lines = [safe_text(message)] if message else []
         if named_mistake(finding):
             lines.append(f"Named mistake: {safe_text(named_mistake(finding))}")
         blocks.append("\n".join(lines))
@@ -222,8 +242,9 @@ def _md_test(test: TestResult) -> str:
     findings, more = shown(test)
     parts = []
     for finding in findings:
-        if said(finding):
-            parts.append(_fence(finding.message))
+        message = said(test.name, finding)
+        if message:
+            parts.append(_fence(message))
         if named_mistake(finding):
             parts.append(f"**Named mistake:** {_md_inline(named_mistake(finding))}")
         rows = numbers(test.name, finding)
@@ -305,7 +326,8 @@ def _html_test(test: TestResult, picture: bytes | None) -> str:
 
 
 def _html_finding(test: str, finding: Finding) -> str:
-    out = f"<pre>{_h(finding.message)}</pre>" if said(finding) else ""
+    message = said(test, finding)
+    out = f"<pre>{_h(message)}</pre>" if message else ""
     if named_mistake(finding):
         named = _h(named_mistake(finding))
         out += f'<p class="mistake"><strong>Named mistake:</strong> {named}</p>'

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import gradescope
+from autograder import gradescope, report
 from autograder.result import Finding, SubmissionResult, TestResult
 from autograder.spec import MAX_SCORE, TEST_NAMES
 
@@ -75,7 +75,7 @@ RESULTS = {
             TestResult("flashcards", 1.5, 2.0, [Finding("wrong", "Card c4 is matched wrongly.")]),
             TestResult.zero(
                 "adam",
-                Finding("mismatch", "Case 'adam/hidden 3' differs.", "adam/hidden 3", HIDDEN),
+                Finding("mismatch", "Case 3: expected 0.0123456789", "adam/hidden 3", HIDDEN),
             ),
         ],
         protections=["landlock", "rlimits"],
@@ -99,14 +99,15 @@ def test_results_json_follows_the_spec(name):
 
 @pytest.mark.parametrize("name", RESULTS)
 def test_results_json_adds_nothing_to_the_feedback(name):
-    """Does a test's output hold the findings' sentences and nothing of their hidden details?"""
+    """Does a test's output hold the findings' sentences, none of a hidden case's expected
+    values, and no control characters?"""
     result = RESULTS[name]
     data = gradescope.results_json(result)
-    text = json.dumps(data)
-    assert "0.0123456789" not in text and "\x1b" not in json.loads(text)["output"]
+    assert "0.0123456789" not in json.dumps(data)
     for test, entry in zip(result.tests, data["tests"]):
+        assert "\x1b" not in entry["output"]
         for finding in test.findings:
-            assert finding.message.replace("\x1b", "\\x1b") in entry["output"]
+            assert report.safe_text(report.said(test.name, finding)) in entry["output"]
 
 
 def test_failure_json_follows_the_spec():

@@ -148,9 +148,10 @@ def test_markdown_keeps_student_text_in_code(name):
     assert "<" not in outside and ">" not in outside
     for test in result.tests:
         for finding in test.findings[: report.MAX_FINDINGS]:
-            if report.said(finding):
-                assert report.safe_text(finding.message) not in outside
-                assert report.safe_text(finding.message) in document
+            message = report.said(test.name, finding)
+            if message:
+                assert report.safe_text(message) not in outside
+                assert report.safe_text(message) in document
 
 
 @pytest.mark.parametrize("name", RESULTS)
@@ -300,3 +301,26 @@ def test_summary_lists_every_test():
     assert all(name in text for name in TEST_NAMES)
     assert "2 students" in text and "100%" in text
     assert gradebook.summary([]) == "No submissions graded."
+
+
+@pytest.mark.parametrize(
+    ("kind", "case", "leaks"),
+    [
+        ("mismatch", "adam/hidden 7", False),
+        ("mismatch", "public", True),
+        ("error", "adam/hidden 7", True),
+        ("side_condition", "adam/hidden 7", True),
+    ],
+)
+def test_hidden_mismatches_never_show_expected_values(kind, case, leaks):
+    """Is a hidden case's mismatch told as where it happened, without the expected value, while
+    public mismatches and the student's own errors are told as they are?"""
+    case = public_cases("adam")[0].id if case == "public" else case
+    message = f"Case {case!r}: At step 3: expected update 0.123456789, got 0.5."
+    finding = Finding(kind, message, case, {"step": 3, "param": 1, "expected": 0.123456789})
+    result = SubmissionResult("s", [TestResult.zero("adam", finding)])
+    for render in (report.to_text, report.to_markdown, report.to_html):
+        rendered = render(result)
+        assert ("0.123456789" in rendered) is leaks
+        assert ("Hidden case" in rendered) is not leaks
+        assert "step 3" in rendered
