@@ -15,6 +15,7 @@ import torch
 
 from .. import compare
 from ..result import Finding
+from . import tripwire
 from .common import DTYPES, MAX_REPR, describe_error, error_finding, flat, normal
 
 KIND = "step"
@@ -139,7 +140,8 @@ def run(step_fn, case: StepCase) -> dict:
         ``trajectory[t][i]``: parameter ``i`` after ``t`` steps, flattened (``t = 0`` is the start);
         ``error``: the first exception, where it happened, or ``None``;
         ``returned``: the first value returned other than ``None``, and where;
-        ``grad_modified``, ``dtype_changed``, ``shape_changed``: where a side condition broke first.
+        ``grad_modified``, ``dtype_changed``, ``shape_changed``: where a side condition broke first;
+        ``forbidden``: the calls to torch's optimiser kernels (``tripwire``), if any.
     """
     params, grads = step_inputs(case)
     states = [{} for _ in params]
@@ -151,7 +153,7 @@ def run(step_fn, case: StepCase) -> dict:
         "dtype_changed": None,
         "shape_changed": None,
     }
-    with torch.no_grad():
+    with torch.no_grad(), tripwire.watching(step_fn) as observation["forbidden"]:
         for step in range(1, case.steps + 1):
             for index, param in enumerate(params):
                 grad = grads[step - 1][index]
@@ -183,7 +185,9 @@ def judge(test, cases, observations, expected) -> list[Finding]:
             got["trajectory"], want["trajectory"], case.dtype, case.shapes
         )
         label = f"Case {case.id!r} ({case.dtype}, shapes {list(case.shapes)}, {case.hyper})"
-        if mismatch is not None:
+        if got.get("forbidden"):
+            findings.append(tripwire.finding(test, case.id, got["forbidden"]))
+        elif mismatch is not None:
             findings.append(
                 Finding(
                     "mismatch",

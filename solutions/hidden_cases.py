@@ -1,0 +1,88 @@
+"""Hidden cases: other seeds, shapes, dtypes and hyperparameters than the public ones.
+
+They grade (the public cases only drive the self-check), so a student who hard-codes the public
+expectations fails here. They never ship to students. Every case is cheap: all code tests of one
+submission, public and hidden, run in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+from autograder.checks.descent import DescentCase
+from autograder.checks.optimizers import TrainCase
+from autograder.checks.step import StepCase, step_cases
+from autograder.spec import BY_NAME
+
+# A 0-dim, a 3-D and a vector parameter, updated in turn.
+HIDDEN_SHAPES: tuple[tuple[int, ...], ...] = ((), (2, 2, 3), (7,))
+
+# Per step function: typical, eps-dominated or extreme settings (momentum 0 and 0.99, beta1 = 0).
+HIDDEN_STEP_HYPERS: dict[str, list[dict[str, float]]] = {
+    "sgd": [{"lr": 0.05}, {"lr": 1.5}],
+    "momentum": [{"lr": 0.02, "momentum": 0.99}, {"lr": 0.1, "momentum": 0.0}],
+    "nesterov": [{"lr": 0.02, "momentum": 0.99}, {"lr": 0.1, "momentum": 0.0}],
+    "adagrad": [{"lr": 0.3, "eps": 1e-6}, {"lr": 0.05, "eps": 1.0}],
+    "rmsprop": [
+        {"lr": 0.003, "alpha": 0.9, "eps": 1e-6},
+        {"lr": 0.02, "alpha": 0.5, "eps": 0.5},
+    ],
+    "adam": [
+        {"lr": 0.01, "beta1": 0.8, "beta2": 0.99, "eps": 1e-6},
+        {"lr": 0.02, "beta1": 0.0, "beta2": 0.5, "eps": 1.0},
+        {"lr": 0.001, "beta1": 0.99, "beta2": 0.9999, "eps": 1e-8},
+    ],
+}
+
+
+def _step(test: str) -> list[StepCase]:
+    hypers = HIDDEN_STEP_HYPERS[test]
+    seed = 50_000 + 1000 * list(HIDDEN_STEP_HYPERS).index(test)
+    cases = step_cases(test, hypers, seed=seed, steps=20, shapes=HIDDEN_SHAPES)
+    # A long run: state kept (or lost) over 100 steps shows.
+    cases.append(StepCase(f"{test}/100 steps", hypers[-1], ((4,),), "float32", 100, seed + 300))
+    return cases
+
+
+def _descent(test: str) -> list[DescentCase]:
+    return [
+        DescentCase(f"{test}/quadratic, 3-D", "quadratic", (2, 2, 3), "float32", 0.015, 40, 101),
+        DescentCase(f"{test}/quadratic, 0-dim", "quadratic", (), "float64", 0.015, 10, 102, 3.0),
+        DescentCase(f"{test}/rosenbrock, float32", "rosenbrock", (2,), "float32", 3e-4, 30, 103),
+        DescentCase(f"{test}/wobble", "wobble", (4,), "float64", 0.6, 15, 104, 2.0),
+        DescentCase(
+            f"{test}/log-cosh, 100 steps", "log_cosh", (5,), "float64", 0.25, 100, 105, 3.0
+        ),
+        DescentCase(f"{test}/one step", "quadratic", (3,), "float64", 0.01, 1, 106),
+    ]
+
+
+def _my_sgd(test: str) -> list[TrainCase]:
+    return [
+        TrainCase(f"{test}/lr=0.05, 15 steps", {"lr": 0.05}, 15, 121),
+        TrainCase(f"{test}/lr=0.1", {"lr": 0.1}, 6, 122),
+    ]
+
+
+def _my_adam(test: str) -> list[TrainCase]:
+    three = ({"lr": 0.03, "eps": 1e-3}, {"betas": [0.5, 0.9]}, {"lr": 0.001})
+    return [
+        TrainCase(f"{test}/defaults, tiny gradients", {}, 5, 131, loss_scale=3e-9),
+        TrainCase(f"{test}/three groups", {"lr": 0.01, "betas": [0.9, 0.99]}, 8, 132, three),
+        TrainCase(
+            f"{test}/closure and round trip",
+            {"lr": 0.02, "betas": [0.0, 0.9]},
+            8,
+            133,
+            closure=True,
+            reload_at=3,
+        ),  # fmt: skip
+        TrainCase(f"{test}/lr=0.05", {"lr": 0.05, "eps": 1e-4}, 12, 134),
+    ]
+
+
+_BY_KIND = {"step": _step, "descent": _descent, "my_sgd": _my_sgd, "my_adam": _my_adam}
+
+
+def hidden_cases(test_name: str) -> list:
+    """The hidden cases of one test (none for tests graded without cases, e.g. flash cards)."""
+    build = _BY_KIND.get(BY_NAME[test_name].kind)
+    return [] if build is None else build(test_name)
