@@ -74,7 +74,7 @@ def _my_adam(test: str) -> list[TrainCase]:
             133,
             closure=True,
             reload_at=3,
-        ),  # fmt: skip
+        ),
         TrainCase(f"{test}/lr=0.05", {"lr": 0.05, "eps": 1e-4}, 12, 134),
     ]
 

@@ -54,7 +54,10 @@ class Objective:
 
 
 def quadratic(x: torch.Tensor) -> torch.Tensor:
-    r""":math:`f(x) = \frac12 \sum_i d_i x_i^2`, :math:`d_i = 2^{i \bmod 7}`: condition number 64."""
+    r""":math:`f(x) = \frac12 \sum_i d_i x_i^2`, :math:`d_i = 2^{i \bmod 7}`.
+
+    Ill-conditioned: the condition number is 64, and every :math:`d_i` is exact in any dtype.
+    """
     d = 2.0 ** (torch.arange(x.numel(), dtype=x.dtype) % 7)
     return 0.5 * (d * x.reshape(-1) ** 2).sum()
 
@@ -65,14 +68,20 @@ def rosenbrock(x: torch.Tensor) -> torch.Tensor:
 
 
 def rosenbrock_start(rng: random.Random, shape, scale: float, dtype) -> torch.Tensor:
-    r"""A start in the valley's convex side: :math:`x_0 = (a, a^2 - \delta)`, :math:`\delta \ge 0`."""
+    r"""A start on the convex side of the valley.
+
+    :math:`x_0 = (a, a^2 - \delta)`, :math:`\delta \ge 0`.
+    """
     z = normal(rng, (2,), 1.0, torch.float64)
     a = 1 + scale * float(z[0])
     return torch.tensor([a, a * a - 0.25 * scale * abs(float(z[1]))], dtype=dtype)
 
 
 def wobble(x: torch.Tensor) -> torch.Tensor:
-    r""":math:`f(x) = \sum_i \frac12 x_i^2 + \frac12 \cos x_i`: :math:`f'' \in [\frac12, \frac32]`."""
+    r""":math:`f(x) = \sum_i \frac12 x_i^2 + \frac12 \cos x_i`: the 0-dim cases use it.
+
+    Its curvature :math:`f'' = 1 - \frac12 \cos x` stays in :math:`[\frac12, \frac32]`.
+    """
     return (0.5 * x**2 + 0.5 * torch.cos(x)).sum()
 
 

@@ -298,7 +298,7 @@ def trajectory_mismatch(case: TrainCase, got: list, want: list) -> Finding | Non
     steps = min(len(got), len(want)) - 1
     if steps < 0:
         return None
-    as_rows = [torch.tensor([sum(row, []) for row in t[: steps + 1]]) for t in (got, want)]
+    as_rows = [torch.tensor([_concat(row) for row in t[: steps + 1]]) for t in (got, want)]
     got_rows, want_rows = (rows.to(torch.float64) for rows in as_rows)
     limit = _allowed(want_rows, steps)
     diff = (got_rows - want_rows).abs()
@@ -329,6 +329,10 @@ def trajectory_mismatch(case: TrainCase, got: list, want: list) -> Finding | Non
     if case.reload_at and step > case.reload_at:
         message += " This is the first step after the optimiser was rebuilt from its state_dict."
     return Finding("mismatch", message, case.id, details)
+
+
+def _concat(row: list[list[float]]) -> list[float]:
+    return [value for values in row for value in values]
 
 
 def _locate(element: int) -> tuple[int, int]:

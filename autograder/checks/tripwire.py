@@ -8,11 +8,13 @@ with a message saying why.
 ``install()`` replaces every such entry point by a thin wrapper: the ``step`` method of every
 optimiser class in ``torch.optim``, the functional kernels of every algorithm module
 (``adam``, ``_single_tensor_adam``, ``_multi_tensor_adam``, ``_fused_adam``, ... and their
-re-exports in ``torch.optim._functional``), and the fused ops ``torch._fused_*_``. (``torch.ops.aten`` is left alone: torch's own
-machinery enumerates those operator objects and must find them intact.) Disarmed, a wrapper only calls the original. Armed (inside ``watching()``), it
-records the call and raises ``ForbiddenCall``. Installing *before* the student's code is executed
-means that ``from torch.optim.adam import adam`` in that code already gets the wrapper; names
-imported earlier are swapped in the namespace ``watching(namespace)`` is given.
+re-exports in ``torch.optim._functional``), and the fused ops ``torch._fused_*_``
+(``torch.ops.aten`` is left alone: torch's own machinery enumerates those operator objects and
+must find them intact). Disarmed, a wrapper only calls the original. Armed (inside
+``watching()``), it records the call and raises ``ForbiddenCall``. Installing *before* the
+student's code is executed means that ``from torch.optim.adam import adam`` in that code already
+gets the wrapper; names imported earlier are swapped, for the time of the check, in the globals of
+the function or class ``watching(answer)`` is given.
 
 ``torch.optim.Optimizer`` itself (its ``__init__``, ``zero_grad``, ``state_dict``, ...) is not a
 kernel: ``MyAdam`` subclassing it is what the contract asks for. Grader code that must run a
