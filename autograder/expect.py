@@ -12,7 +12,8 @@ from functools import cache
 from pathlib import Path
 
 from . import cases as case_table
-from . import instructor, runner
+from . import diagnose, instructor, runner
+from .checks import KINDS
 from .spec import BY_NAME, TESTS
 
 PUBLIC_DATA = Path(__file__).parent / "data" / "public_expectations.json"
@@ -63,15 +64,28 @@ def _public_data() -> dict:
     return json.loads(PUBLIC_DATA.read_text())
 
 
-def build_public_data(path: Path = PUBLIC_DATA) -> Path:
-    """Write the reference's observations on every public case (instructor side)."""
+def public_data() -> dict:
+    """The reference's observations on every public case, by test and case id (instructor side).
+
+    Tests whose kind of check is not registered (yet) are left out.
+    """
     if instructor.solutions_dir() is None:
         raise RuntimeError("Building the public expectations needs the solutions/ folder.")
     data = {}
     for test in TESTS:
+        if test.kind not in KINDS:
+            continue
         case_list = case_table.public_cases(test.name)
         observations = expected(test.name, case_list, hidden=False)
         data[test.name] = {obs["case"]: obs for obs in observations}
+    return data
+
+
+def build_public_data(path: Path = PUBLIC_DATA) -> Path:
+    """Write the reference's observations on every public case (instructor side)."""
+    data = public_data()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n")
+    # Beside it, what the self-check needs to name mistakes (the catalogue stays here).
+    diagnose.build_public_mistakes(path.with_name(diagnose.PUBLIC_MISTAKES.name))
     return path

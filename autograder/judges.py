@@ -6,6 +6,7 @@ passes); every finding is data plus a sentence.
 
 from __future__ import annotations
 
+from . import diagnose
 from .checks import KINDS
 from .result import Finding, TestResult
 
@@ -17,4 +18,6 @@ def judge(test, cases, observations, expected, *, hidden: bool) -> TestResult:
     findings = KINDS[test.kind].judge(test, cases, observations, expected)
     if not findings:
         return TestResult.full(test.name)
-    return TestResult.zero(test.name, *findings)
+    # A failing test: name the known mistake it matches, if any, before the numbers.
+    named = diagnose.mistake_findings(test, cases, observations, hidden=hidden)
+    return TestResult.zero(test.name, *named, *findings)

@@ -156,16 +156,17 @@ STEP_MISTAKES: tuple[Mistake, ...] = (
     # Nesterov
     _row(
         "nesterov/is-momentum",
-        "plain momentum",
-        "Nesterov steps by the look-ahead direction g + μ·b, not by b alone: "
-        "θ ← θ − lr·(g + μ·b), with b already updated (b ← μb + g).",
+        "plain momentum (θ ← θ − lr·b, which is also what g + μ·b with the OLD buffer gives)",
+        "Nesterov steps by the look-ahead direction g + μ·b, not by b alone: update the buffer "
+        "first (b ← μb + g), then θ ← θ − lr·(g + μ·b) with the NEW buffer.",
         momentum_step,
     ),
     _row(
-        "nesterov/previous-buffer",
-        "Nesterov using the buffer of the previous step, θ ← θ − lr·(g + μ·b_{t−1})",
-        "Update the buffer first (b ← μb + g), then step by g + μ·b with the NEW buffer.",
-        with_kwargs(momentum_like, nesterov=True, previous_buffer=True),
+        "nesterov/moving-average",
+        "Nesterov with the buffer as a moving average started at zero, b ← μb + (1 − μ)g",
+        "Sum gradients without damping, b ← μb + g (b = g on the first call), then step by "
+        "g + μ·b.",
+        with_kwargs(momentum_like, nesterov=True, dampening=_momentum, zero_start=True),
     ),
     _row(
         "nesterov/state-not-kept",

@@ -46,9 +46,27 @@ def fresh_state(step: Callable) -> Callable:
 
 
 def shared_state(step: Callable) -> Callable:
-    """``step`` with one module-level state for every parameter, ignoring the ``state`` given."""
+    """``step`` with one module-level state for every parameter, ignoring the ``state`` given.
+
+    So that the variant behaves the same whatever ran before, the shared state starts afresh with
+    every trajectory: when an empty ``state`` follows a call whose ``state`` was not empty (a new
+    trajectory began), and after an exception (the runner ends the trajectory there).
+    """
     shared: dict = {}
-    return lambda param, grad, state, **hyper: step(param, grad, shared, **hyper)
+    last_was_empty = [True]
+
+    def variant(param, grad, state, **hyper):
+        if not state and not last_was_empty[0]:
+            shared.clear()
+        last_was_empty[0] = not state
+        state["calls"] = state.get("calls", 0) + 1  # the caller's dict, marked but not used
+        try:
+            return step(param, grad, shared, **hyper)
+        except Exception:
+            shared.clear()
+            raise
+
+    return variant
 
 
 def on_copy(step: Callable) -> Callable:
@@ -90,7 +108,6 @@ def momentum_like(
     nesterov: bool = False,
     dampening: float = 0.0,
     zero_start: bool = False,
-    previous_buffer: bool = False,
 ) -> None:
     r"""Momentum, Nesterov when ``nesterov``; the flags make the mistakes.
 
@@ -98,20 +115,20 @@ def momentum_like(
         b_t \leftarrow \mu b_{t-1} + (1 - \delta) g_t \quad (b_1 = g_1,\ \text{or } b_0 = 0
         \text{ when } \texttt{zero\_start}); \qquad
         \theta_t \leftarrow \theta_{t-1} - \gamma \cdot
-        \begin{cases} g_t + \mu b_s & \text{Nesterov } (s = t - 1 \text{ when }
-        \texttt{previous\_buffer}, \text{ else } t) \\ b_t & \text{otherwise} \end{cases}
+        \begin{cases} g_t + \mu b_t & \text{Nesterov} \\ b_t & \text{otherwise} \end{cases}
+
+    .. note::
+        Nesterov with the buffer of the previous step, :math:`g_t + \mu b_{t-1}`, is exactly
+        :math:`b_t`: plain momentum, so it needs no flag of its own.
     """
     buffer = state.get("momentum_buffer")
-    previous = torch.zeros_like(grad) if buffer is None else buffer.clone()
     if buffer is None and not zero_start:
         buffer = state["momentum_buffer"] = grad.clone()
     else:
         if buffer is None:
             buffer = state["momentum_buffer"] = torch.zeros_like(grad)
         buffer.mul_(momentum).add_(grad, alpha=1 - dampening)
-    direction = buffer
-    if nesterov:
-        direction = grad.add(previous if previous_buffer else buffer, alpha=momentum)
+    direction = grad.add(buffer, alpha=momentum) if nesterov else buffer
     param.add_(direction, alpha=-lr)
 
 

@@ -1,0 +1,266 @@
+"""Name the mistake: which catalogued wrong implementation behaves exactly like the student's.
+
+The pipeline's *diagnose* stage, after the verdict: it runs only for a failing test and only adds
+findings in front of the verdict's (``judges.judge``), so it can never turn a fail into a pass.
+
+A mistake is named when its variant's observations match the student's on EVERY case, with the
+verdict's own tolerances (``compare.updates_match`` for trajectories) and the same side conditions
+(error, return value, ``grad`` modified, dtype or shape changed). The variants' behaviour comes
+from:
+
+* instructor side: ``solutions/mistakes.py`` (the catalogue) run through ``runner.run_cases``,
+  exactly like the student's code, once per process and case list;
+* student side: ``data/public_mistakes.json``, each row's words and its observations on the public
+  cases, written by ``build_public_mistakes`` (called by ``expect.build_public_data``). To keep it
+  small, a step trajectory is stored for its first ``STORED_STEPS`` steps only, without the
+  starting point (the case fixes it, so it is the student's own first row), packed as
+  little-endian binary of the case's dtype in base64 (exact, about 11 characters a float64 and 5 a
+  float32). Side conditions cover the whole run.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import struct
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from . import cases as case_table
+from . import compare, instructor, runner
+from .result import Finding
+from .spec import TESTS
+
+PUBLIC_MISTAKES = Path(__file__).parent / "data" / "public_mistakes.json"
+
+# Steps of a step-function trajectory kept in the public data: every catalogued mistake shows by
+# step 2 (tests/test_mistakes.py names every one from the public data alone).
+STORED_STEPS = 4
+
+# Side conditions a step observation records; a mistake matches only with the same ones broken.
+_SIDE_CONDITIONS = ("returned", "grad_modified", "dtype_changed", "shape_changed")
+
+# Non-finite values become distinct, huge finite ones, so that NaN matches NaN (a mistake such as
+# a missing square produces NaN exactly where the student's code does) and nothing else.
+_NON_FINITE = {"nan": 3e300, "inf": 1e300, "-inf": -1e300}
+
+
+@dataclass(frozen=True)
+class Known:
+    """A catalogued mistake as the grader sees it: words and behaviour, no code.
+
+    Attributes:
+        id: the catalogue's id, e.g. ``"adam/no-bias-correction"``.
+        title: completes "Your `adam_step` behaves like ...".
+        message: what to change.
+        observations: the variant's observations, one per case, in case order.
+    """
+
+    id: str
+    title: str
+    message: str
+    observations: list[dict]
+
+
+def _finite(trajectory: list) -> list:
+    """A trajectory with NaN and infinities replaced by distinct sentinels."""
+    if isinstance(trajectory, list):
+        return [_finite(item) for item in trajectory]
+    if math.isfinite(trajectory):
+        return trajectory
+    return _NON_FINITE[str(trajectory)]
+
+
+def _side_signature(observation: dict) -> tuple:
+    error = observation.get("error")
+    where = None if error is None else (error["type"], error.get("step"), error.get("param"))
+    return (where, *(observation.get(key) is None for key in _SIDE_CONDITIONS))
+
+
+def _step_alike(test, case, got: dict, want: dict) -> bool:
+    """Same side conditions, and the same updates within the verdict's tolerances."""
+    if _side_signature(got) != _side_signature(want):
+        return False
+    got_path, want_path = got["trajectory"], want["trajectory"]
+    if "stored_steps" in want:  # public data: the first steps, after the common starting point
+        want_path = got_path[:1] + _unpack(want_path, case)
+        got_path = got_path[: len(want_path)]
+    return compare.updates_match(_finite(got_path), _finite(want_path), case.dtype, case.shapes)
+
+
+def _judged_alike(test, case, got: dict, want: dict) -> bool:
+    """Any kind: judging the student against the variant finds nothing, and judging the variant
+    against the student finds nothing either (so neither breaks a condition the other keeps)."""
+    kind = _kind(test)
+    return not kind.judge(test, [case], [got], [want]) and not kind.judge(
+        test, [case], [want], [got]
+    )
+
+
+def _kind(test):
+    from .checks import KINDS
+
+    return KINDS[test.kind]
+
+
+# How to tell that two observations of one case show the same behaviour, per kind of check.
+MATCHERS = {"step": _step_alike}
+
+
+def same_behaviour(test, case, got: dict, want: dict) -> bool:
+    """Whether the student's observation ``got`` shows the behaviour of the variant's ``want``."""
+    if "invalid" in got or "missing" in got:
+        return False
+    return MATCHERS.get(test.kind, _judged_alike)(test, case, got, want)
+
+
+def diagnose(test, cases: list, observations: list[dict], known: list[Known]) -> list[Known]:
+    """The mistakes whose behaviour matches the student's on every case, in catalogue order."""
+    if len(observations) != len(cases):
+        return []
+    return [
+        mistake
+        for mistake in known
+        if len(mistake.observations) == len(cases)
+        and all(
+            same_behaviour(test, case, got, want)
+            for case, got, want in zip(cases, observations, mistake.observations)
+        )
+    ]
+
+
+def finding(test, mistake: Known) -> Finding:
+    """The finding that names a mistake, as the student reads it."""
+    return Finding(
+        "mistake",
+        f"Your `{test.answer}` behaves like {mistake.title}. {mistake.message}",
+        None,
+        {"mistake": mistake.id, "title": mistake.title},
+    )
+
+
+def mistake_findings(test, cases: list, observations: list[dict], *, hidden: bool) -> list[Finding]:
+    """Findings naming every matching mistake; none when nothing is known for these cases.
+
+    Never raises: naming a mistake is a courtesy on top of a verdict already given.
+    """
+    try:
+        known = known_mistakes(test.name, cases, hidden=hidden)
+        return [finding(test, mistake) for mistake in diagnose(test, cases, observations, known)]
+    except Exception:  # a broken catalogue or data file must not cost the student their feedback
+        return []
+
+
+def known_mistakes(name: str, cases: list, *, hidden: bool) -> list[Known]:
+    """The catalogued mistakes of one test with their observations on ``cases``."""
+    ids = tuple(case_table.case_id(case) for case in cases)
+    if instructor.load("mistakes") is not None:
+        key = (name, ids)
+        if key not in _VARIANT_CACHE:
+            _VARIANT_CACHE[key] = _from_catalogue(name, cases)
+        return _VARIANT_CACHE[key]
+    if hidden:
+        return []
+    return from_public_data(name, cases, _public_mistakes())
+
+
+def from_public_data(name: str, cases: list, data: dict) -> list[Known]:
+    """The mistakes of one test as the public data holds them (rows lacking a case left out)."""
+    ids = [case_table.case_id(case) for case in cases]
+    return [
+        Known(mistake_id, row["title"], row["message"], [row["cases"][i] for i in ids])
+        for mistake_id, row in data.get(name, {}).items()
+        if all(case_id in row["cases"] for case_id in ids)
+    ]
+
+
+# Variants' observations by (test, case ids): computed once per process, shared by a whole batch.
+_VARIANT_CACHE: dict[tuple[str, tuple[str, ...]], list[Known]] = {}
+
+
+def _from_catalogue(name: str, cases: list) -> list[Known]:
+    from .spec import BY_NAME
+
+    test = BY_NAME[name]
+    namespace = instructor.reference_namespace()
+    return [
+        Known(
+            row.id,
+            row.title,
+            row.message,
+            runner.run_cases(test, row.variant, cases, {**namespace, test.answer: row.variant}),
+        )
+        for row in instructor.load("mistakes").for_test(name)
+    ]
+
+
+@cache
+def _public_mistakes() -> dict:
+    return json.loads(PUBLIC_MISTAKES.read_text()) if PUBLIC_MISTAKES.is_file() else {}
+
+
+def _for_storage(test, case, observation: dict) -> dict:
+    """What the public data keeps of a variant's observation: no traceback (it would quote the
+    instructor's code); for step functions, no empty entries (a missing key reads as None) and
+    the first ``STORED_STEPS`` steps, packed."""
+    kept = dict(observation)
+    if isinstance(kept.get("error"), dict):
+        kept["error"] = {key: value for key, value in kept["error"].items() if key != "traceback"}
+    if test.kind == "step":
+        kept = {key: value for key, value in kept.items() if value not in (None, [], case.id)}
+        kept["trajectory"] = _pack(kept["trajectory"][1 : STORED_STEPS + 1], case.dtype)
+        kept["stored_steps"] = STORED_STEPS
+    return kept
+
+
+_FORMATS = {"float32": "f", "float64": "d"}
+
+
+def _pack(rows: list[list[list[float]]], dtype: str) -> str:
+    """Trajectory rows as base64 of their values, little-endian in the case's dtype (exact)."""
+    values = [value for row in rows for param in row for value in param]
+    return base64.b64encode(struct.pack(f"<{len(values)}{_FORMATS[dtype]}", *values)).decode()
+
+
+def _unpack(packed: str, case) -> list[list[list[float]]]:
+    """The rows ``_pack`` packed, split by the case's parameter shapes."""
+    raw = base64.b64decode(packed)
+    code = _FORMATS[case.dtype]
+    values = list(struct.unpack(f"<{len(raw) // struct.calcsize(code)}{code}", raw))
+    sizes = [math.prod(shape) for shape in case.shapes]
+    rows = []
+    while values:
+        row = []
+        for size in sizes:
+            row.append(values[:size])
+            values = values[size:]
+        rows.append(row)
+    return rows
+
+
+def build_public_mistakes(path: Path = PUBLIC_MISTAKES) -> Path:
+    """Write every catalogued mistake's words and observations on the public cases."""
+    if instructor.load("mistakes") is None:
+        raise RuntimeError("Building the public mistakes needs the solutions/ folder.")
+    catalogue = instructor.load("mistakes")
+    data = {}
+    for test in TESTS:
+        if not catalogue.for_test(test.name):
+            continue
+        cases = case_table.public_cases(test.name)
+        data[test.name] = {
+            mistake.id: {
+                "title": mistake.title,
+                "message": mistake.message,
+                "cases": {
+                    case_table.case_id(case): _for_storage(test, case, observation)
+                    for case, observation in zip(cases, mistake.observations)
+                },
+            }
+            for mistake in known_mistakes(test.name, cases, hidden=False)
+        }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n")
+    return path

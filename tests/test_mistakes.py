@@ -1,0 +1,143 @@
+"""Is every catalogued mistake caught, and named as itself?
+
+One row of ``solutions/mistakes.py`` is one parametrized test: its variant, graded like a student's
+submission, must score 0, and the first finding must name exactly that mistake, from the
+instructor's catalogue and from the public data a student's self-check reads.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from autograder import diagnose, engine, expect, instructor
+from autograder.result import Finding
+from autograder.spec import BY_NAME
+from solutions import mistakes, reference, variants
+
+HIDDEN = instructor.load("hidden_cases") is not None
+SCOPES = [False, True] if HIDDEN else [False]
+TESTS_WITH_MISTAKES = sorted({mistake.test for mistake in mistakes.MISTAKES})
+
+
+def grade(test_name: str, answer, *, hidden: bool):
+    """The answer graded as a student's would be, in-process."""
+    cases = expect.cases(test_name, hidden=hidden)
+    observations = engine.run_test(test_name, {BY_NAME[test_name].answer: answer}, cases)
+    return cases, observations, engine.judge(test_name, cases, observations, hidden=hidden)
+
+
+def named(result) -> list[str]:
+    return [f.details["mistake"] for f in result.findings if f.kind == "mistake"]
+
+
+@pytest.fixture(scope="module")
+def public_data(tmp_path_factory) -> dict:
+    path = diagnose.build_public_mistakes(tmp_path_factory.mktemp("data") / "mistakes.json")
+    return json.loads(path.read_text())
+
+
+def test_catalogue_is_large_and_well_formed():
+    """Does the catalogue hold at least 25 mistakes, with unique ids of the form test/what, for
+    contract tests only, each with words a student can act on?"""
+    ids = [mistake.id for mistake in mistakes.MISTAKES]
+    assert len(ids) >= 25
+    assert len(set(ids)) == len(ids)
+    for mistake in mistakes.MISTAKES:
+        assert mistake.test in BY_NAME
+        assert mistake.id.startswith(f"{mistake.test}/")
+        assert mistake.title and mistake.message.endswith((".", ")"))
+        assert callable(mistake.variant)
+
+
+@pytest.mark.parametrize("mistake", mistakes.MISTAKES, ids=lambda mistake: mistake.id)
+@pytest.mark.parametrize("hidden", SCOPES, ids=lambda hidden: "hidden" if hidden else "public")
+def test_mistake_scores_zero_and_is_named(mistake, hidden):
+    """Does the variant score 0, with the named mistake as the first finding, followed by the
+    numerical finding, and no other mistake named?"""
+    _, _, result = grade(mistake.test, mistake.variant, hidden=hidden)
+    assert result.score == 0.0
+    assert result.findings[0].kind == "mistake"
+    assert named(result) == [mistake.id]
+    assert mistake.title in result.findings[0].message
+    assert mistake.message in result.findings[0].message
+    assert result.findings[1].kind != "mistake"  # the verdict's own finding follows
+
+
+@pytest.mark.parametrize("mistake", mistakes.MISTAKES, ids=lambda mistake: mistake.id)
+def test_mistake_is_named_from_public_data(mistake, public_data):
+    """Does the self-check, which has only the public data, name the same mistake?"""
+    test = BY_NAME[mistake.test]
+    cases, observations, _ = grade(mistake.test, mistake.variant, hidden=False)
+    known = diagnose.from_public_data(mistake.test, cases, public_data)
+    assert [found.id for found in diagnose.diagnose(test, cases, observations, known)] == [
+        mistake.id
+    ]
+
+
+@pytest.mark.parametrize("test_name", TESTS_WITH_MISTAKES)
+@pytest.mark.parametrize("hidden", SCOPES, ids=lambda hidden: "hidden" if hidden else "public")
+def test_reference_is_no_mistake(test_name, hidden, public_data):
+    """Does the reference pass with no finding, and match no catalogued mistake, even when asked?"""
+    test = BY_NAME[test_name]
+    answer = getattr(reference, test.answer)
+    cases, observations, result = grade(test_name, answer, hidden=hidden)
+    assert result.passed and not result.findings
+    assert (
+        diagnose.diagnose(
+            test, cases, observations, diagnose.known_mistakes(test_name, cases, hidden=hidden)
+        )
+        == []
+    )
+    if not hidden:
+        known = diagnose.from_public_data(test_name, cases, public_data)
+        assert diagnose.diagnose(test, cases, observations, known) == []
+
+
+FAMILIES = [
+    ("momentum", variants.momentum_like),
+    ("nesterov", variants.with_kwargs(variants.momentum_like, nesterov=True)),
+    ("adagrad", variants.adaptive_like),
+    ("rmsprop", variants.adaptive_like),
+    ("adam", variants.adam_like),
+]
+
+
+@pytest.mark.parametrize(("test_name", "family"), FAMILIES, ids=[row[0] for row in FAMILIES])
+def test_family_without_flags_is_the_reference(test_name, family):
+    """Is each family, with no flag set, the reference itself (so a flag is exactly one mistake)?"""
+    assert grade(test_name, family, hidden=HIDDEN)[2].passed
+
+
+def test_broken_catalogue_keeps_the_verdict(monkeypatch):
+    """When naming fails (a broken catalogue or data file), is the verdict and its numerical
+    finding still given, with no mistake named?"""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("broken catalogue")
+
+    monkeypatch.setattr(diagnose, "known_mistakes", broken)
+    _, _, result = grade("adam", mistakes.BY_ID["adam/no-bias-correction"].variant, hidden=False)
+    assert result.score == 0.0 and result.findings
+    assert named(result) == []
+
+
+def test_diagnosis_never_passes_a_mistake(monkeypatch):
+    """Even if the diagnosis named nothing or everything, does a wrong answer still score 0 and a
+    right one full marks (naming only adds findings to a failing verdict)?"""
+    everything = [Finding("mistake", "named", None, {"mistake": "x"})]
+    monkeypatch.setattr(diagnose, "mistake_findings", lambda *args, **kwargs: everything)
+    assert grade("sgd", reference.sgd_step, hidden=False)[2].findings == []
+    wrong = grade("sgd", mistakes.BY_ID["sgd/ascent"].variant, hidden=False)[2]
+    assert wrong.score == 0.0 and wrong.findings[0] is everything[0]
+
+
+def test_public_data_is_compact_and_quotes_no_code(public_data):
+    """Does the public data stay small (under 200 kB), hold every catalogued mistake, and carry
+    no traceback (which would quote the instructor's code)?"""
+    text = json.dumps(public_data)
+    assert len(text) < 200_000
+    assert "solutions" not in text and "traceback" not in text.lower()
+    stored = {mistake_id for rows in public_data.values() for mistake_id in rows}
+    assert stored == {mistake.id for mistake in mistakes.MISTAKES}
