@@ -66,6 +66,7 @@ STUDENT_MODULES: tuple[str, ...] = (
     "surfaces.py",  # the 2-D loss surfaces of the "sketch the paths" challenge
     "sketch.py",  # draws the student's paths on them
     "data/public_expectations.json",
+    "data/public_mistakes.json",  # diagnose's words and observations on the public cases
 )
 # Required for the self-check to work: the build stops without them.
 REQUIRED_MODULES = ("__init__.py", "selfcheck.py", "notebook.py", "data/public_expectations.json")

@@ -19,6 +19,8 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from autograder.spec import ALGORITHMS
+
 # Bodies and statements with fewer AST nodes than this (``pass``, ``return None``, ``x = 0``)
 # are too common to prove anything when they match.
 MIN_BODY_NODES = 8
@@ -147,8 +149,31 @@ def code_lines(sources: Iterable[tuple[str, str]]) -> dict[str, str]:
                     text = line.split("#", 1)[0].strip()
                     header = text.endswith(":") or text.startswith(("def ", "class ", "@"))
                     if len(text) >= MIN_LINE and not header:
-                        found.setdefault(text, label)
+                        found.setdefault(text, f"{label}: {text}")
     return found
+
+
+# --- flash cards ---------------------------------------------------------------------------
+
+
+def flashcard_key(root: Path) -> dict[str, str]:
+    """The answer key, card id -> algorithm, from ``solutions/flashcard_key.json`` (whose cards
+    map to the algorithm's name, or to a record with an ``algorithm``)."""
+    path = root / "solutions" / "flashcard_key.json"
+    data = json.loads(path.read_text())
+    cards = data.get("cards", data)
+    key = {
+        str(card): str(value["algorithm"] if isinstance(value, dict) else value)
+        for card, value in cards.items()
+    }
+    assert key and set(key.values()) <= set(ALGORITHMS), f"unexpected key format in {path}"
+    return key
+
+
+def algorithm_pattern() -> re.Pattern:
+    words = {name for name in ALGORITHMS} | {name.replace("_", " ") for name in ALGORITHMS}
+    words |= {"gradient descent", "stochastic", "rms ?prop", "ada ?grad"}
+    return re.compile("|".join(sorted(words, key=len, reverse=True)), re.IGNORECASE)
 
 
 # --- numbers ---------------------------------------------------------------------------------

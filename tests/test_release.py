@@ -34,7 +34,9 @@ from xml.etree import ElementTree
 
 import pytest
 from leakscan import (
+    algorithm_pattern,
     code_lines,
+    flashcard_key,
     function_bodies,
     instructor_sources,
     notebook_code,
@@ -43,7 +45,7 @@ from leakscan import (
 )
 
 from autograder import release
-from autograder.spec import ALGORITHMS, ANSWER_NAMES, TEST_NAMES
+from autograder.spec import ANSWER_NAMES, TEST_NAMES
 
 TOP = release.ASSIGNMENT
 SUFFIXES = {".py", ".ipynb", ".png", ".json", ".md", ".txt"}
@@ -221,22 +223,6 @@ def test_public_expectations_hold_public_cases_only(files, hidden_cases):
 # --- no flash-card answer --------------------------------------------------------------------
 
 
-def _key(root: Path) -> dict[str, str]:
-    """The answer key: card id -> algorithm."""
-    path = root / "solutions" / "flashcard_key.json"
-    data = json.loads(path.read_text())
-    pairs = data.get("cards", data) if isinstance(data, dict) else data
-    key = {str(k): str(v) for k, v in pairs.items() if isinstance(v, str)}
-    assert key and set(key.values()) <= set(ALGORITHMS), f"unexpected key format in {path}"
-    return key
-
-
-def _algorithm_pattern() -> re.Pattern:
-    words = {name for name in ALGORITHMS} | {name.replace("_", " ") for name in ALGORITHMS}
-    words |= {"gradient descent", "stochastic", "rms ?prop", "ada ?grad"}
-    return re.compile("|".join(sorted(words, key=len, reverse=True)), re.IGNORECASE)
-
-
 def test_no_solutions_file_is_bundled(files, root):
     """Is any bundled file byte-identical to a file of solutions/ that nbgrader did not release?"""
     released = {p.name for p in (root / "assignments" / TOP).glob("*")}
@@ -272,8 +258,8 @@ def _json_pairs(data) -> Iterator[tuple[str, object]]:
 
 def test_no_flashcard_answer(files, root):
     """Does any card id come with an algorithm: in its name, a line, a dict or a JSON file?"""
-    key = _key(root)
-    algorithm = _algorithm_pattern()
+    key = flashcard_key(root)
+    algorithm = algorithm_pattern()
     cards = {Path(name).stem for name in files if name.endswith(".png")}
     assert cards == set(key), "the bundled cards are not the cards of the key"
     for card in cards:
@@ -319,7 +305,7 @@ def test_card_images_carry_no_text(files):
         if name.endswith(".png"):
             image = Image.open(io.BytesIO(data))
             text = " ".join(f"{k}={v}" for k, v in image.info.items() if isinstance(v, str))
-            assert not _algorithm_pattern().search(text), f"{name} metadata: {text[:200]}"
+            assert not algorithm_pattern().search(text), f"{name} metadata: {text[:200]}"
 
 
 # --- the build refuses what would leak -------------------------------------------------------
@@ -382,7 +368,8 @@ def _pytest(unpacked: Path, tmp_path: Path, *args: str) -> dict[str, str | None]
     for case in ElementTree.parse(report).iter("testcase"):
         failure = case.find("failure")
         name = re.search(r"\[(\w+)\]", case.get("name")).group(1)
-        outcome[name] = None if failure is None else failure.get("message") or failure.text
+        message = None if failure is None else failure.get("message") or failure.text
+        outcome[name] = message and message.removeprefix("Failed: ")
     return outcome
 
 
@@ -423,7 +410,7 @@ def _reference_definitions(root: Path) -> dict[str, str]:
         for node in tree.body:
             if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name in ANSWER_NAMES:
                 definitions[node.name] = ast.get_source_segment(path.read_text(), node)
-    definitions["FLASHCARD_ANSWERS"] = f"FLASHCARD_ANSWERS = {_key(root)!r}"
+    definitions["FLASHCARD_ANSWERS"] = f"FLASHCARD_ANSWERS = {flashcard_key(root)!r}"
     return definitions
 
 
