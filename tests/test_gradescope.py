@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import torch
 
 from autograder import gradescope, report
 from autograder.result import Finding, SubmissionResult, TestResult
@@ -248,3 +249,60 @@ def test_run_autograder_grades_a_py_submission(built, tmp_path, root):
     scores = {test["name"]: (test["score"], test["max_score"]) for test in data["tests"]}
     assert all(got == most for name, (got, most) in scores.items() if name != "flashcards"), data
     assert data["execution_time"] >= 1
+
+
+# ----------------------------------------------------------------------------------------------
+# What a student sees of hidden cases
+
+
+def _buggy_namespace() -> dict:
+    """The reference solutions with three bugs: wrong sign, eps inside the root, no bias fix."""
+    import solutions.reference as reference
+
+    def sgd_step(param, grad, state, *, lr):
+        param.add_(lr * grad)
+
+    def rmsprop_step(param, grad, state, *, lr, alpha, eps):
+        square = state.setdefault("square_avg", torch.zeros_like(param))
+        square.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+        param.sub_(lr * grad / torch.sqrt(square + eps))
+
+    def adam_step(param, grad, state, *, lr, beta1, beta2, eps):
+        m = state.setdefault("m", torch.zeros_like(param))
+        v = state.setdefault("v", torch.zeros_like(param))
+        m.mul_(beta1).add_(grad, alpha=1 - beta1)
+        v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        param.sub_(lr * m / (v.sqrt() + eps))
+
+    return {**vars(reference), "sgd_step": sgd_step, "rmsprop_step": rmsprop_step,
+            "adam_step": adam_step}  # fmt: skip
+
+
+@pytest.mark.slow
+def test_hidden_cases_leak_nothing_into_results_json(root):
+    """Graded on hidden cases, does results.json hold no hidden expected value and no line of
+    the reference code?"""
+    from autograder import engine, instructor
+
+    if instructor.load("hidden_cases") is None:
+        pytest.skip("no hidden cases on this machine")
+    names = ("sgd", "rmsprop", "adam")
+    tests = engine.grade_namespace(_buggy_namespace(), tests=names, hidden=True)
+    result = SubmissionResult("bug", tests)
+    text = json.dumps(gradescope.results_json(result))
+    hidden = [
+        finding
+        for name in names
+        for finding in result.test(name).findings
+        if finding.case and not report.public(name, finding.case) and "expected" in finding.details
+    ]
+    assert hidden, "the bugs should fail hidden cases too"
+    for finding in hidden:
+        value = f"{finding.details['expected']:.10g}"
+        assert len(value) < 8 or value not in text  # round values may come from public cases
+    assert any(len(f"{finding.details['expected']:.10g}") >= 8 for finding in hidden)
+    for path in (root / "solutions" / "reference").glob("*.py"):
+        for line in path.read_text().splitlines():
+            code = line.strip()
+            if len(code) > 25 and not code.startswith(("#", '"""', 'r"""', "def ", "import")):
+                assert code not in text, code

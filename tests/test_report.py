@@ -324,3 +324,16 @@ def test_hidden_mismatches_never_show_expected_values(kind, case, leaks):
         assert ("0.123456789" in rendered) is leaks
         assert ("Hidden case" in rendered) is not leaks
         assert "step 3" in rendered
+
+
+def test_no_hidden_case_counts_as_public():
+    """Does every hidden case count as hidden, even one whose id a public case also uses?"""
+    from autograder import instructor
+
+    hidden = instructor.load("hidden_cases")
+    if hidden is None:
+        pytest.skip("no hidden cases on this machine")
+    for name in TEST_NAMES:
+        for case in hidden.hidden_cases(name):
+            assert not report.public(name, case.id), (name, case.id)
+    assert any(report.public(name, case.id) for name in TEST_NAMES for case in public_cases(name))
