@@ -1,0 +1,213 @@
+"""The batch grader: ``python -m autograder grade PATH... --out DIR`` (contract, section 3).
+
+The pipeline, one stage per module: find the submissions (``discover`` here) → load each one
+(``load``) → run it in the sandbox and judge it (``grade``) → write ``DIR/<student>.json``, the
+student's Markdown/HTML report (``report``) and, at the end, ``DIR/grades.csv`` and the summary
+(``gradebook``). Every file is written atomically (temporary file + ``os.replace``), one student
+at a time, so an interrupted batch (Ctrl-C) leaves only complete files; re-running it skips every
+student whose JSON records the same submission (its SHA-256) and the same case set, unless
+``force``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from . import gradebook, instructor, report
+from .grade import grade, plan
+from .load import load_submission
+from .result import SubmissionResult
+from .sandbox import Limits, Sandbox
+
+SUFFIXES = (".ipynb", ".py")
+IGNORED_FOLDERS = {".ipynb_checkpoints", "__pycache__", ".git"}
+
+
+def discover(paths: list[Path]) -> tuple[dict[str, Path], list[str]]:
+    """Student id -> submission file, and notes on what was ignored.
+
+    nbgrader's ``submitted/<student>/<assignment>/<notebook>.ipynb`` gives the student folder as
+    the id; anything else gives the file's stem. A student with several candidate files is graded
+    on the notebook named after its assignment folder, else on the first notebook, else on the
+    first ``.py`` file.
+    """
+    found: dict[str, list[Path]] = {}
+    for path in map(Path, paths):
+        for file in _files(path):
+            found.setdefault(_student_of(file, path), []).append(file)
+    chosen, notes = {}, []
+    for student, files in sorted(found.items()):
+        files = sorted(set(files), key=lambda f: (f.suffix != ".ipynb", f.stem != f.parent.name, f))
+        chosen[student] = files[0]
+        if len(files) > 1:
+            notes.append(f"{student}: graded {files[0]}, ignored {len(files) - 1} other file(s).")
+    return chosen, notes
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path] if path.suffix in SUFFIXES else []
+    submitted = path / "submitted"
+    root = submitted if submitted.is_dir() else path
+    return [
+        file
+        for file in sorted(root.rglob("*"))
+        if file.suffix in SUFFIXES
+        and file.is_file()
+        and not IGNORED_FOLDERS & set(file.relative_to(root).parts)
+        and not file.name.startswith(".")
+    ]
+
+
+def _student_of(file: Path, given: Path) -> str:
+    parts = file.parts
+    if "submitted" in parts[:-1]:
+        index = len(parts) - 1 - parts[::-1].index("submitted")
+        if index + 2 < len(parts):  # submitted/<student>/<assignment>/<file>
+            return parts[index + 1]
+    if given.is_dir() and given.parent.name == "submitted":
+        return given.name
+    return file.stem
+
+
+def main(
+    *,
+    paths: list[Path],
+    out: Path,
+    formats: list[str] = (),
+    jobs: int = 0,
+    force: bool = False,
+    hidden: bool = True,
+    timeout: float = 20.0,
+    memory_mb: int = 2048,
+) -> int:
+    """Grade every submission under ``paths`` into ``out``; 0 when every one was graded."""
+    out = Path(out)
+    students, notes = discover(paths)
+    for note in notes:
+        print(note, file=sys.stderr)
+    if not students:
+        print("No notebooks or .py files found.", file=sys.stderr)
+        return 2
+    if hidden and not _hidden_cases_available():
+        print(
+            "Hidden cases need the instructor's solutions/ (or use --public-only).", file=sys.stderr
+        )
+        return 2
+    planned, unavailable = plan(hidden=hidden)
+    cases_key = _cases_key(planned)
+    results: dict[str, SubmissionResult] = {}
+    todo = []
+    for student, path in students.items():
+        previous = None if force else _previous(out, student, path, cases_key)
+        if previous is not None:
+            results[student] = previous
+        else:
+            todo.append((student, path))
+    sandbox = Sandbox(Limits(timeout=timeout, memory_mb=memory_mb))
+    failed = 0
+    started = time.monotonic()
+    try:
+        with (
+            _progress(len(students), len(results)) as bar,
+            ThreadPoolExecutor(max_workers=jobs or _cores()) as pool,
+        ):
+            futures = {
+                pool.submit(_grade_one, student, path, sandbox, planned, unavailable, hidden): (
+                    student
+                )
+                for student, path in todo
+            }
+            try:
+                for future in as_completed(futures):
+                    student = futures[future]
+                    try:
+                        result, extras = future.result()
+                        _write_student(out, result, extras, cases_key)
+                        results[student] = result
+                    except Exception as error:
+                        failed += 1
+                        print(f"{student}: not graded ({error!r})", file=sys.stderr)
+                    bar.update(1)
+            except KeyboardInterrupt:
+                for future in futures:
+                    future.cancel()
+                raise
+    finally:
+        sandbox.close()
+        if results:
+            gradebook.write_gradebook([results[s] for s in sorted(results)], out / "grades.csv")
+    ordered = [results[student] for student in sorted(results)]
+    if "gradescope" in formats:
+        _gradescope(ordered, out, time.monotonic() - started)
+    print(gradebook.summary(ordered), file=sys.stderr)
+    return 0 if not failed and len(results) == len(students) else 1
+
+
+def _grade_one(student, path, sandbox, planned, unavailable, hidden):
+    submission = load_submission(path, student)
+    result = grade(submission, sandbox, planned, hidden=hidden, unavailable=unavailable)
+    extras = {"path": str(path), "digest": submission.digest, "problems": submission.problems}
+    return result, extras
+
+
+def _write_student(out: Path, result: SubmissionResult, extras: dict, cases_key: str) -> None:
+    data = result.to_dict() | extras | {"cases": cases_key}
+    report.write_reports(result, out)
+    report.write_atomic(out / f"{result.student}.json", json.dumps(data, indent=1) + "\n")
+
+
+def _previous(out: Path, student: str, path: Path, cases_key: str) -> SubmissionResult | None:
+    """The stored result, if it graded this very file on these very cases."""
+    try:
+        data = json.loads((out / f"{student}.json").read_text())
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        if data.get("digest") == digest and data.get("cases") == cases_key:
+            return SubmissionResult.from_dict(data)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+def _hidden_cases_available() -> bool:
+    try:
+        return instructor.load("hidden_cases") is not None
+    except ImportError:
+        return False
+
+
+def _cases_key(planned) -> str:
+    ids = [[test.name, [case.id for case in test.cases]] for test in planned]
+    return hashlib.sha256(json.dumps(ids).encode()).hexdigest()[:16]
+
+
+def _cores() -> int:
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+def _progress(total: int, done: int):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        initial=done,
+        unit="submission",
+        file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+        dynamic_ncols=True,
+    )
+
+
+def _gradescope(results: list[SubmissionResult], out: Path, seconds: float) -> None:
+    if len(results) != 1:
+        print("--format gradescope writes one results.json: give one submission.", file=sys.stderr)
+        return
+    from . import gradescope
+
+    gradescope.write_results(results[0], out / "results.json", execution_time=seconds)

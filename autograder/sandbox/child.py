@@ -1,0 +1,243 @@
+"""The sandboxed side: two processes per attempt, forked from the fork server.
+
+The *supervisor* (``main``, trusted, keeps the fork server's identity) enters new namespaces, forks
+the *guest*, waits for it and reports how it ended. The *guest* confines itself (``confine``),
+executes the submission's chunks one by one, then runs the tests one after the other, streaming
+each observation back as one JSON message (``Channel``): no pickle ever crosses from here to the
+grader, and nothing here knows an expected value. Messages, in order::
+
+    {"event": "ready", "protections": [...]}
+    {"event": "chunk", "index": i}                 before executing chunk i
+    {"event": "loaded", "errors": [...], "patched": [...]}
+    {"event": "test", "name": n}                   before running test n
+    {"event": "result", "name": n, "observations": [...], "patched": [...]}
+                                                   (or "raised": {...} instead of observations)
+    {"event": "done"}
+    {"event": "exit", "code": c, "signal": s}      from the supervisor, once the guest is gone
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import importlib
+import json
+import math
+import os
+import sys
+import time
+
+from .. import engine
+from ..checks import tripwire
+from ..checks.common import describe_error
+from ..load import Chunk, exec_chunk
+from . import confine
+
+MAX_MESSAGE = 4 << 20  # bytes of one message; the grader refuses longer ones
+CASE_MODULES = "autograder.checks."
+
+
+class Channel:
+    """JSON messages to the grader over a one-way pipe (a ``multiprocessing`` connection)."""
+
+    def __init__(self, conn) -> None:
+        self._conn = conn
+        self._dumps = json.JSONEncoder(allow_nan=True).encode
+
+    def send(self, message: dict) -> None:
+        data = self._dumps(message).encode()
+        if len(data) > MAX_MESSAGE:
+            data = self._dumps({**_head(message), "too_large": len(data)}).encode()
+        self._conn.send_bytes(data)
+
+
+def _head(message: dict) -> dict:
+    return {key: message[key] for key in ("event", "name") if key in message}
+
+
+def main(job: dict, conn) -> None:
+    """The supervisor: namespaces, fork the guest, wait, report how it ended. Never returns."""
+    channel = Channel(conn)
+    code, sig = 70, 0
+    group = None
+    try:
+        os.setsid()
+        protections, pid_init = confine.new_namespaces()
+        go_read, go_write = os.pipe()
+        guest = os.fork()
+        if guest == 0:
+            os.close(go_write)
+            job["cgroup"] = os.read(go_read, 1) == b"c"  # wait for the supervisor's cgroup
+            os.close(go_read)
+            _guest(job, channel, protections, os.getppid())
+        os.close(go_read)
+        limit = job["limits"]["processes"]
+        group = confine.pids_cgroup(guest, f"autograder-{job['uid']}", limit)
+        os.write(go_write, b"g" if group is None else b"c")
+        os.close(go_write)
+        status = _wait(guest)
+        code = os.waitstatus_to_exitcode(status)
+        code, sig = (0, -code) if code < 0 else (code, 0)
+        if not pid_init:
+            _kill_leftovers(job["uid"], guest)
+    finally:
+        try:
+            channel.send({"event": "exit", "code": code, "signal": sig})
+        finally:
+            if group is not None:
+                _remove_group(group)
+            os._exit(0)
+
+
+def _wait(pid: int) -> int:
+    while True:
+        try:
+            return os.waitpid(pid, 0)[1]
+        except ChildProcessError:
+            return 0
+        except InterruptedError:
+            continue
+
+
+def _remove_group(group) -> None:
+    for _ in range(100):  # its last tasks may take a moment to be reaped
+        try:
+            os.rmdir(group)
+            return
+        except OSError:
+            time.sleep(0.01)
+
+
+def _kill_leftovers(uid: int, guest: int) -> None:
+    """Without a PID namespace: SIGKILL whatever the guest's uid still runs, then its group."""
+    with contextlib.suppress(OSError):
+        os.killpg(guest, 9)
+    if os.geteuid() != 0:
+        return
+    killer = os.fork()
+    if killer == 0:
+        try:
+            os.setresuid(uid, uid, uid)
+            while True:
+                os.kill(-1, 9)  # every process this uid may signal; ESRCH when none is left
+        except OSError:
+            os._exit(0)
+    os.waitpid(killer, 0)
+
+
+def _guest(job: dict, channel: Channel, protections: list[str], supervisor: int) -> None:
+    """Confine, load, run every test, report; always ends with ``os._exit``."""
+    try:
+        os.setpgid(0, 0)
+        limits = confine.Limits(**job["limits"])
+        private = job["tmp"]
+        _redirect_output(os.path.join(private, "output.txt"))
+        os.chdir(private)
+        os.environ.clear()
+        os.environ.update(
+            HOME=private, TMPDIR=private, MPLCONFIGDIR=private, AUTOGRADER_SOLUTIONS="/nonexistent"
+        )
+        change_uid = confine.can_change_uid()
+        readable = confine.readable_paths()  # before dropping privileges: it imports sysconfig
+        protections = list(protections)
+        if job.get("cgroup"):
+            protections.append(f"pids cgroup ({limits.processes})")
+        protections += confine.limit(limits, tests=len(job["tests"]), can_set_uid=change_uid)
+        protections += confine.drop_privileges(job["uid"], supervisor, change_uid=change_uid)
+        protections += confine.confine_filesystem(private, readable)
+        tripwire.install()
+        protections.append("torch.optim tripwire")
+    except BaseException as error:
+        channel.send({"event": "setup_failed", "error": f"{type(error).__name__}: {error}"})
+        os._exit(71)
+    try:
+        channel.send({"event": "ready", "protections": protections})
+        _run(job, channel, limits)
+        channel.send({"event": "done"})
+    finally:
+        sys.stdout.flush()
+        os._exit(0)
+
+
+def _redirect_output(path: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    for target in (1, 2):
+        os.dup2(fd, target)
+    os.close(fd)
+
+
+def _run(job: dict, channel: Channel, limits: confine.Limits) -> None:
+    guard = Guard()
+    namespace: dict = {"__name__": "submission", "__builtins__": builtins}
+    errors = []
+    for index, (label, code) in enumerate(job["chunks"]):
+        if index in job["skip"]:
+            continue
+        channel.send({"event": "chunk", "index": index})
+        confine.cpu_budget(limits.timeout)
+        error = exec_chunk(Chunk(label, code), namespace)
+        if error:
+            errors.append(error)
+    channel.send({"event": "loaded", "errors": errors, "patched": guard.restore()})
+    for test in job["tests"]:
+        channel.send({"event": "test", "name": test["name"]})
+        confine.cpu_budget(limits.timeout)
+        message = {"event": "result", "name": test["name"]}
+        try:
+            cases = [_case_class(test["case_class"]).from_dict(case) for case in test["cases"]]
+            message["observations"] = engine.run_test(test["name"], namespace, cases)
+        except BaseException as error:
+            message["raised"] = describe_error(error)
+        message["patched"] = guard.restore()
+        try:
+            channel.send(message)
+        except (TypeError, ValueError) as error:  # not plain data: the student's objects leaked
+            channel.send({**_head(message), "raised": describe_error(error), "patched": []})
+
+
+def _case_class(path: str):
+    module, _, name = path.partition(":")
+    if not module.startswith(CASE_MODULES):
+        raise ValueError(f"case class outside {CASE_MODULES}: {path}")
+    return getattr(importlib.import_module(module), name)
+
+
+class Guard:
+    """Notices when student code replaces an attribute of torch or of the builtins, and undoes it.
+
+    The parent judges with its own, untouched torch; this only makes sure a patch cannot change what
+    the grader's own code in this process (case inputs, recording) does, and that it is reported.
+    """
+
+    def __init__(self) -> None:
+        import torch
+        import torch.nn.functional
+
+        owners = {
+            "builtins": builtins,
+            "math": math,
+            "json": json,
+            "torch": torch,
+            "torch.Tensor": torch.Tensor,
+            "torch.nn.functional": torch.nn.functional,
+            "torch.autograd": torch.autograd,
+            "torch.optim.Optimizer": torch.optim.Optimizer,
+        }
+        if hasattr(torch._C, "TensorBase"):
+            owners["torch._C.TensorBase"] = torch._C.TensorBase
+        self._snapshot = {name: (owner, dict(vars(owner))) for name, owner in owners.items()}
+
+    def restore(self) -> list[str]:
+        """The attributes replaced or deleted since the snapshot, each put back."""
+        changed = []
+        for name, (owner, before) in self._snapshot.items():
+            now = vars(owner)
+            for key, value in before.items():
+                if now.get(key, _MISSING) is not value:
+                    changed.append(f"{name}.{key}")
+                    with contextlib.suppress(AttributeError, TypeError):
+                        setattr(owner, key, value)
+        return changed
+
+
+_MISSING = object()

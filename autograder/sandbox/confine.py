@@ -1,0 +1,230 @@
+"""Confine a process before it runs student code: namespaces, limits, identity, filesystem.
+
+Each step uses what the kernel allows without root, docker or a setuid helper, and degrades
+gracefully: a step that is not permitted is skipped, and the list of protections that *are* active
+goes into every result (``SubmissionResult.protections``).
+
+Order matters (it is the order of the functions below):
+
+1. ``new_namespaces`` (in the supervisor process, before it forks the guest): a network namespace
+   (no interface but a downed loopback) and a PID namespace (the guest is its init: when it dies,
+   the kernel kills everything it started). As root directly; otherwise inside a user namespace.
+2. ``limit`` (in the guest): rlimits on address space (relative to the forked size), CPU time,
+   processes, open files, file size (which caps the output file), and no core dumps.
+3. ``drop_privileges``: a uid/gid of its own, no supplementary groups, not dumpable (no
+   ``/proc/<pid>/mem`` or ``ptrace`` by anyone but root), killed when its supervisor dies.
+4. ``landlock.restrict``: read-only access to the Python installation and the ``autograder``
+   package, read-write access to a private temporary folder, nothing else (not ``solutions/``,
+   not other submissions, not the grader's outputs, not ``/proc``); no TCP; no signals outside.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import resource
+import signal
+import sys
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import landlock
+
+CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWPID = 0x10000000, 0x40000000, 0x20000000
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP = 1, 4, 24
+PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+MIB = 1 << 20
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use.
+
+    Attributes:
+        timeout: wall-clock seconds per test (and per loading of the submission); CPU seconds too.
+        memory_mb: MiB of address space beyond what the forked interpreter already maps.
+        processes: processes and threads its uid may hold at once.
+        output_bytes: the largest file it may write, its captured stdout and stderr included.
+        open_files: file descriptors.
+    """
+
+    timeout: float = 20.0
+    memory_mb: int = 2048
+    processes: int = 64
+    output_bytes: int = 8 * MIB
+    open_files: int = 256
+
+
+def new_namespaces() -> tuple[list[str], bool]:
+    """Enter new network and PID namespaces; (protections, whether the next child is a PID init)."""
+    flags = CLONE_NEWNET | CLONE_NEWPID
+    if _libc.unshare(flags) == 0:
+        return ["network namespace", "pid namespace"], True
+    if _libc.unshare(CLONE_NEWUSER | flags) == 0:  # unprivileged: inside a user namespace
+        _map_identity()
+        return ["user namespace", "network namespace", "pid namespace"], True
+    if _libc.unshare(CLONE_NEWNET) == 0:
+        return ["network namespace"], False
+    return [], False
+
+
+def _map_identity() -> None:
+    uid, gid = os.geteuid(), os.getegid()
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", "")):
+        text = text or f"{gid} {gid} 1"
+        with contextlib.suppress(OSError):
+            Path(f"/proc/self/{name}").write_text(text)
+
+
+def limit(limits: Limits, *, tests: int, can_set_uid: bool) -> list[str]:
+    """Set the guest's rlimits; the protections now active.
+
+    CPU time has a hard limit for the whole submission (SIGKILL past it), and ``cpu_budget`` sets
+    a soft limit (SIGXCPU) before each test, one ``timeout`` from then.
+    """
+    mapped = _mapped_bytes()
+    total_cpu = int(limits.timeout * (tests + 1)) + 1
+    rules = [
+        (resource.RLIMIT_CORE, 0, "no core dumps"),
+        (resource.RLIMIT_AS, mapped + limits.memory_mb * MIB, f"memory {limits.memory_mb} MiB"),
+        (resource.RLIMIT_CPU, total_cpu, f"cpu {limits.timeout:g} s per test"),
+        (resource.RLIMIT_FSIZE, limits.output_bytes, f"output {limits.output_bytes // MIB} MiB"),
+        (resource.RLIMIT_NOFILE, limits.open_files, f"{limits.open_files} open files"),
+    ]
+    if can_set_uid:  # RLIMIT_NPROC counts per uid: meaningful only with a uid of its own
+        rules.append((resource.RLIMIT_NPROC, limits.processes, f"{limits.processes} processes"))
+    active = []
+    for which, value, label in rules:
+        try:
+            hard = resource.getrlimit(which)[1]
+            cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(which, (cap, cap))
+            active.append(label)
+        except (ValueError, OSError):
+            continue
+    return active
+
+
+def cpu_budget(seconds: float) -> None:
+    """Allow ``seconds`` more CPU time from now (SIGXCPU past it): called before each test."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    now = used.ru_utime + used.ru_stime
+    _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    want = int(now + seconds) + 1
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (want, hard))
+
+
+def _mapped_bytes() -> int:
+    """The address space this process maps now (what RLIMIT_AS is relative to)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 4096 * MIB
+
+
+def can_change_uid() -> bool:
+    """Whether dropping to another uid keeps the Python installation readable.
+
+    Not so when Python lives in a folder only root may enter (``/root/.pyenv``): the guest then
+    stays uid 0 but without any capability (``drop_privileges``).
+    """
+    if os.geteuid() != 0:
+        return False
+    for path in {sys.base_prefix, sys.prefix}:
+        for folder in [Path(path), *Path(path).parents]:
+            if not folder.stat().st_mode & 0o001:
+                return False
+    return True
+
+
+def drop_privileges(uid: int, supervisor: int, *, change_uid: bool) -> list[str]:
+    """Become ``uid`` (else uid 0 without capabilities), not dumpable, dying with the supervisor."""
+    active = []
+    if change_uid:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+        active.append(f"uid {uid}")
+    elif os.geteuid() == 0:
+        _drop_capabilities()
+        active.append("no capabilities")
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    active.append("not dumpable")
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != supervisor:  # the supervisor died before the line above
+        os._exit(1)
+    return active
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = (("version", ctypes.c_uint32), ("pid", ctypes.c_int))
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = (
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    )
+
+
+def _drop_capabilities() -> None:
+    """Empty the bounding, ambient, effective, permitted and inheritable capability sets."""
+    for capability in range(64):
+        _libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)
+    _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    header = _CapHeader(LINUX_CAPABILITY_VERSION_3, 0)
+    data = (_CapData * 2)()
+    if _libc.capset(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
+
+
+def pids_cgroup(pid: int, name: str, limit: int) -> Path | None:
+    """Put ``pid`` in a new pids cgroup of at most ``limit`` tasks (v1 or v2); None if impossible.
+
+    The caller removes the folder (``os.rmdir``) once every task in it is gone.
+    """
+    for base in (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup")):
+        if not (base / "cgroup.procs").exists() or not os.access(base, os.W_OK):
+            continue
+        group = base / name
+        try:
+            group.mkdir()
+            (group / "pids.max").write_text(str(limit))
+            (group / "cgroup.procs").write_text(str(pid))
+            return group
+        except OSError:
+            with contextlib.suppress(OSError):
+                group.rmdir()
+    return None
+
+
+def readable_paths() -> list[str]:
+    """What the guest may read: the Python installation, the system libraries, this package.
+
+    The repository root is *not* among them (it holds ``solutions/``); only the ``autograder``
+    package inside it is.
+    """
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(__file__).parents[1])}
+    paths |= {value for key, value in sysconfig.get_paths().items() if key != "data"}
+    for entry in sys.path:
+        if "site-packages" in entry or "dist-packages" in entry or entry.endswith(".zip"):
+            paths.add(entry)
+    paths |= {"/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/local/lib", "/etc/ld.so.cache"}
+    paths |= {"/dev/urandom", "/dev/zero"}
+    return sorted(path for path in paths if path and os.path.exists(path))
+
+
+def confine_filesystem(private: str, readable: list[str]) -> list[str]:
+    """Landlock: read ``readable`` (``readable_paths()``), write only ``private`` and /dev/null."""
+    return landlock.restrict(read=readable, write=[private, "/dev/null"])

@@ -1,0 +1,31 @@
+"""Imported once by the fork server, before it forks anything: every child starts warm.
+
+torch is made single-threaded first (intra-op and inter-op pools, OpenMP and MKL through the
+environment), so that forking never copies a process with worker threads, and so that a child's
+CPU time is its own. Plotting libraries are preloaded too (with a non-interactive backend): most
+notebooks import them at the top, and importing them in every child would cost a second each.
+"""
+
+import contextlib
+import os
+
+for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ[variable] = "1"
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import torch  # noqa: E402
+
+torch.set_num_threads(1)
+with contextlib.suppress(RuntimeError):  # already set (the pool exists): nothing to do
+    torch.set_num_interop_threads(1)
+
+import torch.nn.functional  # noqa: E402
+import torch.optim  # noqa: E402
+
+from .. import engine  # noqa: E402, F401
+from ..checks import KINDS  # noqa: E402, F401
+from . import child  # noqa: E402, F401
+
+for optional in ("numpy", "matplotlib.pyplot"):
+    with contextlib.suppress(ImportError):
+        __import__(optional)
