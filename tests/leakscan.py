@@ -7,12 +7,14 @@ neither reformatting nor a changed docstring:
 - a function body is its ``ast.dump`` without the docstring, line numbers or contexts;
 - a statement is the same, one simple statement at a time (a partial copy of a body);
 - a source line is stripped of indentation and comments;
-- a number is compared as a float, to 4 significant digits (however it was formatted).
+- a number is compared as a float, to 5 significant digits (however it was formatted); round
+  numbers (0.01, 1.25e-8: hyperparameters as often as values) and shorter ones are not compared.
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import math
 import re
@@ -191,16 +193,40 @@ def floats(data) -> Iterator[float]:
             yield from floats(value)
 
 
-def significant(value: float, digits: int = 4) -> str:
-    """``value`` to ``digits`` significant digits: the key two spellings of a number share."""
-    return f"{value:.{digits - 1}e}"
+def updates(data) -> Iterator[float]:
+    """Every update (difference between consecutive steps, element by element) of every
+    ``trajectory`` in a JSON-like structure: what a step check's feedback quotes."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "trajectory" and isinstance(value, list):
+                for before, after in itertools.pairwise(value):
+                    yield from (b - a for a, b in zip(floats(before), floats(after)))
+            else:
+                yield from updates(value)
+    elif isinstance(data, list | tuple):
+        for value in data:
+            yield from updates(value)
 
 
-def numbers_in(text: str) -> set[str]:
-    """Every number written in ``text``, to 4 significant digits."""
+def significant(value: float, digits: int = 5) -> str:
+    """``|value|`` to ``digits`` significant digits: the key two spellings of a number share
+    (signs are left out: an update may be quoted as a step taken or as a change of ``param``)."""
+    return f"{abs(value):.{digits - 1}e}"
+
+
+def is_round(key: str) -> bool:
+    """Is this number (a ``significant`` key) round, like 0.01 or 1.25e-8? Round numbers are
+    hyperparameters and step counts as often as values: they prove nothing."""
+    mantissa = key.split("e")[0].lstrip("-").replace(".", "").rstrip("0")
+    return len(mantissa) <= 3
+
+
+def numbers_in(text: str, digits: int = 5) -> set[str]:
+    """Every number written in ``text`` with at least ``digits`` significant digits, as a
+    ``significant`` key (shorter numbers, "0.5" or "1e-3", are everywhere)."""
     found = set()
     for token in _NUMBER.findall(text):
-        digits = token.lstrip("+-").replace(".", "").split("e")[0].split("E")[0].strip("0")
-        if len(digits) >= 4:  # "0.5", "1e-3", "100" are everywhere; 4 significant digits are not
-            found.add(significant(float(token)))
+        mantissa = re.split("[eE]", token.lstrip("+-"))[0].replace(".", "").strip("0")
+        if len(mantissa) >= digits:
+            found.add(significant(float(token), digits))
     return found

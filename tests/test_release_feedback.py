@@ -12,9 +12,9 @@ false alarm):
   with hidden numbers;
 - *wrong*: off everywhere, every flash card answered "adam".
 
-A hidden expectation is any float of the reference's observations on the hidden cases (to 4
-significant digits) that is neither in the public expectations nor among the submission's own
-observations (a student may be shown what their code did).
+A hidden expectation is any float or update of the reference's observations on the hidden cases
+(to 5 significant digits, round numbers aside) that is neither in the public expectations nor
+among the submission's own observations (a student may be shown what their code did).
 """
 
 from __future__ import annotations
@@ -32,14 +32,15 @@ from leakscan import (
     flashcard_key,
     floats,
     instructor_sources,
+    is_round,
     numbers_in,
     significant,
+    updates,
 )
 
 from autograder import engine, expect, gradescope
 from autograder.checks.step import PUBLIC_STEP_HYPERS
 from autograder.notebook import check
-from autograder.spec import TEST_NAMES
 
 STEP_TESTS = tuple(PUBLIC_STEP_HYPERS)
 
@@ -136,31 +137,37 @@ def _namespace(source: str) -> dict:
 
 @pytest.fixture(scope="module")
 def hidden():
-    """Test name -> the hidden cases only."""
-    public = {name: {case.id for case in expect.cases(name, hidden=False)} for name in TEST_NAMES}
+    """Step test name -> its hidden cases only (the cases after the public ones)."""
     return {
-        name: [case for case in expect.cases(name, hidden=True) if case.id not in public[name]]
-        for name in TEST_NAMES
+        name: expect.cases(name, hidden=True)[len(expect.cases(name, hidden=False)) :]
+        for name in STEP_TESTS
     }
 
 
 def _secret_numbers(hidden: dict, namespace: dict) -> set[str]:
     """Hidden expectations no public expectation or student observation explains."""
+
+    def numbers(observations) -> set[str]:
+        return {significant(x) for x in (*floats(observations), *updates(observations))}
+
     secret, known = set(), set()
     for name in STEP_TESTS:
         cases = hidden[name]
-        secret |= {significant(x) for x in floats(expect.expected(name, cases, hidden=True))}
-        known |= {significant(x) for x in floats(engine.run_test(name, namespace, cases))}
+        secret |= numbers(expect.expected(name, cases, hidden=True))
+        known |= numbers(engine.run_test(name, namespace, cases))
         public = expect.cases(name, hidden=False)
-        known |= {significant(x) for x in floats(expect.expected(name, public, hidden=False))}
-    return {value for value in secret - known if float(value) % 1 or abs(float(value)) > 9999}
+        known |= numbers(expect.expected(name, public, hidden=False))
+    return {value for value in secret - known if not is_round(value)}
 
 
 def _assert_no_leak(text: str, hidden: dict, source: str, root: Path) -> None:
     secret = _secret_numbers(hidden, _namespace(source))
     assert secret, "no hidden expectation to look for: the test would prove nothing"
     shown = sorted(numbers_in(text) & secret)
-    assert not shown, f"hidden expectations in student feedback: {shown[:10]}\n{text[:3000]}"
+    lines = [line for line in text.splitlines() if numbers_in(line) & secret]
+    assert not shown, f"hidden expectations in student feedback: {shown[:10]}\n" + "\n".join(
+        lines[:5]
+    )
     own = {line.strip() for line in source.splitlines()}
     reference = {line for line in code_lines(instructor_sources(root)) if line not in own}
     quoted = sorted(line for line in reference if line in text)
@@ -181,7 +188,7 @@ def test_hidden_cell_messages_do_not_leak(kind, hidden, root, capsys):
     source = _submission(kind)
     namespace = _namespace(source)
     messages = []
-    for name in (*STEP_TESTS, "flashcards"):
+    for name in (*STEP_TESTS,):
         try:
             check(name, namespace, hidden=True)
         except AssertionError as error:
