@@ -73,50 +73,6 @@ def broken(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return notebook
 
 
-def tiny_notebook() -> nbformat.NotebookNode:
-    """TEMPORARY stand-in for the course notebook: two exercises."""
-    from nbformat.v4 import new_code_cell, new_notebook
-
-    def cell(source, **nbgrader):
-        return new_code_cell(source, metadata={"nbgrader": {"schema_version": 3, **nbgrader}})
-
-    def answer(name, body):
-        return cell(body, grade=False, solution=True, locked=False, grade_id=name)
-
-    def test(name):
-        body = (
-            f'from autograder.notebook import check\ncheck("{name}", globals())\n'
-            f'### BEGIN HIDDEN TESTS\ncheck("{name}", globals(), hidden=True)\n'
-            "### END HIDDEN TESTS"
-        )
-        points = BY_NAME[name].points
-        return cell(body, grade=True, solution=False, locked=True, grade_id=name, points=points)
-
-    return new_notebook(
-        cells=[
-            new_code_cell("import torch"),
-            answer(
-                "sgd_step",
-                "def sgd_step(param, grad, state, *, lr):\n    ### BEGIN SOLUTION\n"
-                "    param.add_(grad, alpha=-lr)\n    ### END SOLUTION",
-            ),
-            test("sgd"),
-            answer(
-                "momentum_step",
-                "def momentum_step(param, grad, state, *, lr, momentum):\n"
-                "    ### BEGIN SOLUTION\n    if 'b' not in state:\n"
-                "        state['b'] = grad.clone()\n    else:\n"
-                "        state['b'].mul_(momentum).add_(grad)\n"
-                "    param.add_(state['b'], alpha=-lr)\n    ### END SOLUTION",
-            ),
-            test("momentum"),
-        ],
-        metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
-    )
-
-
 def _grade_id(cell) -> str | None:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
@@ -149,10 +105,7 @@ def course(tmp_path_factory, root: Path) -> dict:
         course / "solutions" / ASSIGNMENT,
         ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", "*.db"),
     )
-    source_path = course / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-    if not source_path.exists():  # TEMPORARY until the notebook lands
-        nbformat.write(tiny_notebook(), source_path)
-    source = nbformat.read(source_path, as_version=4)
+    source = nbformat.read(course / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
     nbgrader(course, root, "generate_assignment", ASSIGNMENT, "--force")
     release = nbformat.read(course / "assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
     submit(course, "solution", source)
