@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 from .. import instructor
-from ..surfaces import DEMOS
 from . import key as answer_key
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "flashcards"
@@ -26,6 +25,7 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets" / "flashcards"
 
 def draw_decks(out: Path, key: dict) -> list[Path]:
     """Draw every card of ``key`` into ``out``; remove stale cards there; return the files."""
+    from ..surfaces import DEMOS
     from . import canvas, paths, rules
 
     reference = instructor.reference_namespace()

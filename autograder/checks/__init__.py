@@ -4,6 +4,9 @@ sandbox, plain data out) and ``judge(test, cases, observations, expected)`` (fin
 ``KINDS`` maps a ``TestSpec.kind`` to its module: a new kind of check is one module and one entry.
 """
 
-from . import descent, optimizers, step
+from . import descent, flashcards, optimizers, step
 
-KINDS = {module.KIND: module for module in (step, descent, optimizers.MY_SGD, optimizers.MY_ADAM)}
+KINDS = {
+    module.KIND: module
+    for module in (step, descent, optimizers.MY_SGD, optimizers.MY_ADAM, flashcards)
+}
