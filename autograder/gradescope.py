@@ -34,8 +34,8 @@ import zipfile
 from pathlib import Path
 
 from .report import safe_text, score_text, test_text, verdict, write_atomic
-from .result import SubmissionResult
-from .spec import MAX_SCORE, TESTS
+from .result import Finding, SubmissionResult, TestResult
+from .spec import TESTS
 
 ROOT_ENV = "AUTOGRADER_ROOT"
 REPO = Path(__file__).resolve().parents[1]
@@ -50,9 +50,7 @@ GRADE_TIMEOUT = 900
 # results.json
 
 
-def results_json(
-    result: SubmissionResult, *, execution_time: float | None = None, note: str = ""
-) -> dict:
+def results_json(result: SubmissionResult, *, execution_time: float | None = None) -> dict:
     """Gradescope's ``results.json`` for one graded submission.
 
     Every test is ``visible`` with its score, ``passed``/``failed`` status and the same text a
@@ -76,8 +74,6 @@ def results_json(
         f"  {test.name}: {score_text(test.score)} / {score_text(test.max_score)} ({verdict(test)})"
         for test in result.tests
     ]
-    if note:
-        lines += ["", safe_text(note)]
     data = {
         "score": result.score,
         "output": "\n".join(lines),
@@ -101,28 +97,10 @@ def write_results(
 
 def failure_json(reason: str, *, execution_time: float | None = None) -> dict:
     """``results.json`` when the submission could not be graded at all: every test 0, and why."""
-    tests = [
-        {
-            "name": test.name,
-            "number": str(number),
-            "score": 0.0,
-            "max_score": test.points,
-            "status": "failed",
-            "output": "Not graded: the autograder failed (see the message above).",
-            "output_format": "text",
-            "visibility": "visible",
-        }
-        for number, test in enumerate(TESTS, start=1)
-    ]
-    data = {
-        "score": 0.0,
-        "output": f"Autograder failed: {safe_text(reason)}\nScore: 0 / {score_text(MAX_SCORE)}",
-        "output_format": "text",
-        "stdout_visibility": "hidden",
-        "tests": tests,
-    }
-    if execution_time is not None:
-        data["execution_time"] = math.ceil(execution_time)
+    not_graded = Finding("crash", "Not graded: the autograder failed (see the message above).")
+    result = SubmissionResult("", [TestResult.zero(test.name, not_graded) for test in TESTS])
+    data = results_json(result, execution_time=execution_time)
+    data["output"] = f"Autograder failed: {safe_text(reason)}\n{data['output']}"
     return data
 
 
