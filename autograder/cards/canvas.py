@@ -11,11 +11,8 @@ import io
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")  # before pyplot or a canvas is imported anywhere: no display needed
-
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # no pyplot: no backend is chosen
 from matplotlib.figure import Figure
 from PIL import Image, ImageDraw, ImageFont
 

@@ -48,12 +48,18 @@ def draw_surface(ax, surface: Surface) -> None:
     ax.set_yticks([])
 
 
-def draw_path(ax, points: Sequence[Point], colour: str = PATH_COLOUR, label: str | None = None):
+def draw_path(
+    ax,
+    points: Sequence[Point],
+    colour: str = PATH_COLOUR,
+    label: str | None = None,
+    marks: str = MARK_COLOUR,
+) -> None:
     """A trajectory: every iterate joined by a line, the start circled and the end starred."""
     xs, ys = zip(*points)
     ax.plot(xs, ys, "-o", color=colour, lw=1.6, markersize=3.5, label=label, clip_on=True)
-    ax.plot(xs[0], ys[0], "o", mfc="white", mec=MARK_COLOUR, markersize=12, mew=2)
-    ax.plot(xs[-1], ys[-1], "*", color=MARK_COLOUR, markersize=17)
+    ax.plot(xs[0], ys[0], "o", mfc="white", mec=marks, markersize=12, mew=2)
+    ax.plot(xs[-1], ys[-1], "*", color=marks, markersize=17)
 
 
 def legend_handles() -> list[Line2D]:
