@@ -3,9 +3,9 @@
 Three pieces, in the order Gradescope meets them:
 
 1. ``build_autograder_zip(out_dir=...)`` (instructor side) packs ``setup.sh``, ``run_autograder``,
-   the ``autograder`` package and the instructor's ``solutions/`` (references, hidden cases, mistake
-   catalogue, flash-card key: what grading needs, never the notebook). The zip is uploaded to
-   Gradescope, never given to students.
+   the ``autograder`` package and what grading needs of the instructor's ``solutions/``
+   (references, hidden cases, mistake catalogue, flash-card key; never the notebook). The zip
+   is uploaded to Gradescope, never given to students.
 2. ``setup.sh`` runs once on Gradescope's Ubuntu image: a Python >= 3.11 virtual environment with
    the CPU wheel of ``torch==2.13.0`` and the other dependencies of ``pyproject.toml``.
 3. ``run_autograder`` runs per submission: ``python -m autograder.gradescope`` finds the notebook or
@@ -232,9 +232,19 @@ def setup_script(pyproject: Path = REPO / "pyproject.toml") -> str:
     return SETUP.format(torch=TORCH, index=TORCH_INDEX, requirements=requirements)
 
 
+# What grading needs, as (folder, recursive): the package, the references, and the modules and data
+# at the top of solutions/ (hidden cases, mistake catalogue, flash-card key); not the course
+# notebook's folder, not the cards' images.
+GRADING_FILES: tuple[tuple[str, bool], ...] = (
+    ("autograder", True),
+    ("solutions/reference", True),
+    ("solutions", False),
+)
+
+
 def zip_members(repo: Path = REPO) -> list[tuple[str, Path]]:
-    """(name in the zip, file) for the grader: the package, ``solutions/`` without notebooks,
-    and the flash cards; no caches, no notebooks."""
+    """(name in the zip, file) for everything grading needs (``GRADING_FILES``) and
+    ``pyproject.toml``; no caches, no hidden files, no notebooks."""
 
     def wanted(path: Path) -> bool:
         parts = path.relative_to(repo).parts
@@ -242,16 +252,11 @@ def zip_members(repo: Path = REPO) -> list[tuple[str, Path]]:
         return path.is_file() and not skipped and path.suffix not in {".pyc", ".ipynb"}
 
     members = []
-    for folder in ("autograder", "solutions", "assets/flashcards"):
-        root = repo / folder
-        if root.is_dir():
-            members += [
-                (path.relative_to(repo).as_posix(), path)
-                for path in sorted(root.rglob("*"))
-                if wanted(path)
-            ]
+    for folder, recursive in GRADING_FILES:
+        files = (repo / folder).rglob("*") if recursive else (repo / folder).glob("*")
+        members += [(path.relative_to(repo).as_posix(), path) for path in files if wanted(path)]
     members.append(("pyproject.toml", repo / "pyproject.toml"))
-    return members
+    return sorted(members)
 
 
 def build_autograder_zip(*, out_dir: Path, repo: Path = REPO, name: str = ZIP_NAME) -> Path:

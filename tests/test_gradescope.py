@@ -169,6 +169,9 @@ def test_zip_holds_what_grading_needs(built, root):
     package = {path.relative_to(root).as_posix() for path in (root / "autograder").rglob("*.py")}
     assert {name for name in package if "__pycache__" not in name} <= names
     assert not [name for name in names if "__pycache__" in name or name.endswith(".ipynb")]
+    assert not [name for name in names if name.startswith(("assets/", "solutions/optimisation/"))]
+    grading = [path for path in (root / "solutions").glob("*") if path.suffix in {".py", ".json"}]
+    assert {path.relative_to(root).as_posix() for path in grading} <= names
 
 
 def test_zip_is_deterministic(built, tmp_path):
