@@ -12,10 +12,10 @@ from:
   exactly like the student's code, once per process and case list;
 * student side: ``data/public_mistakes.json``, each row's words and its observations on the public
   cases, written by ``build_public_mistakes`` (called by ``expect.build_public_data``). To keep it
-  small, a step trajectory is stored for its first ``STORED_STEPS`` steps only, without the
-  starting point (the case fixes it, so it is the student's own first row), packed as
-  little-endian binary of the case's dtype in base64 (exact, about 11 characters a float64 and 5 a
-  float32). Side conditions cover the whole run.
+  small, trajectories are stored for their first ``STORED_STEPS`` steps only, without the
+  starting point (the case fixes it, so it is the student's own first row), and lists of floats
+  as little-endian binary in base64 (exact: about 11 characters a float64, 5 a float32). Side
+  conditions cover the whole run.
 """
 
 from __future__ import annotations
@@ -30,14 +30,17 @@ from pathlib import Path
 
 from . import cases as case_table
 from . import compare, instructor, runner
+from .checks import KINDS
+from .checks.optimizers import trajectory_mismatch
 from .result import Finding
-from .spec import TESTS
+from .spec import BY_NAME, TESTS
 
 PUBLIC_MISTAKES = Path(__file__).parent / "data" / "public_mistakes.json"
 
-# Steps of a step-function trajectory kept in the public data: every catalogued mistake shows by
-# step 2 (tests/test_mistakes.py names every one from the public data alone).
-STORED_STEPS = 4
+# Steps of a trajectory kept in the public data, per kind: every catalogued mistake shows by step
+# 2, or right after the state_dict round trip at step 4 (tests/test_mistakes.py names every one
+# from the public data alone).
+STORED_STEPS = {"step": 4, "my_sgd": 6, "my_adam": 6}
 
 # Side conditions a step observation records; a mistake matches only with the same ones broken.
 _SIDE_CONDITIONS = ("returned", "grad_modified", "dtype_changed", "shape_changed")
@@ -83,36 +86,60 @@ def _step_alike(test, case, got: dict, want: dict) -> bool:
     """Same side conditions, and the same updates within the verdict's tolerances."""
     if _side_signature(got) != _side_signature(want):
         return False
-    got_path, want_path = got["trajectory"], want["trajectory"]
-    if "stored_steps" in want:  # public data: the first steps, after the common starting point
-        want_path = got_path[:1] + _unpack(want_path, case)
-        got_path = got_path[: len(want_path)]
-    return compare.updates_match(_finite(got_path), _finite(want_path), case.dtype, case.shapes)
-
-
-def _judged_alike(test, case, got: dict, want: dict) -> bool:
-    """Any kind: judging the student against the variant finds nothing, and judging the variant
-    against the student finds nothing either (so neither breaks a condition the other keeps)."""
-    kind = _kind(test)
-    return not kind.judge(test, [case], [got], [want]) and not kind.judge(
-        test, [case], [want], [got]
+    return compare.updates_match(
+        _finite(got["trajectory"]), _finite(want["trajectory"]), case.dtype, case.shapes
     )
 
 
-def _kind(test):
-    from .checks import KINDS
+# Details that hold values or words rather than where and what: left out when comparing findings.
+_VOLATILE = {"traceback", "message", "repr", "expected", "got", "allowed", "mismatched", "total"}
 
-    return KINDS[test.kind]
+
+def _signature(findings: list[Finding]) -> list[tuple]:
+    return [
+        (f.kind, f.case, {key: v for key, v in f.details.items() if key not in _VOLATILE})
+        for f in findings
+    ]
+
+
+def _judged_alike(test, case, got: dict, want: dict) -> bool:
+    """Any kind: the verdict finds in the student's observation, judged against the variant's,
+    exactly what it finds in the variant's judged against itself (nothing where the variant's
+    values are concerned, the same broken conditions at the same places)."""
+    kind = KINDS[test.kind]
+    try:
+        return _signature(kind.judge(test, [case], [got], [want])) == _signature(
+            kind.judge(test, [case], [want], [want])
+        )
+    except (TypeError, KeyError, ValueError, RuntimeError):
+        # The verdict expects reference-like observations; a variant's that are not (no
+        # iterates at all, say) cannot be the behaviour of a student whose are.
+        return False
+
+
+def _trained_alike(test, case, got: dict, want: dict) -> bool:
+    """Optimiser classes: as any kind, and the same parameters after every step even where a
+    broken condition (``zero_grad``, the closure's loss) stops the verdict before comparing them."""
+    got_path, want_path = _finite(got["trajectory"]), _finite(want["trajectory"])
+    return (
+        _judged_alike(test, case, got, want)
+        and len(got_path) == len(want_path)
+        and trajectory_mismatch(case, got_path, want_path) is None
+    )
 
 
 # How to tell that two observations of one case show the same behaviour, per kind of check.
-MATCHERS = {"step": _step_alike}
+MATCHERS = {"step": _step_alike, "my_sgd": _trained_alike, "my_adam": _trained_alike}
 
 
 def same_behaviour(test, case, got: dict, want: dict) -> bool:
     """Whether the student's observation ``got`` shows the behaviour of the variant's ``want``."""
     if "invalid" in got or "missing" in got:
         return False
+    if "stored_steps" in want:  # public data: the first steps, after the common starting point
+        path = got["trajectory"][:1] + want["trajectory"]
+        want = {**want, "trajectory": path}
+        got = {**got, "trajectory": got["trajectory"][: len(path)]}
     return MATCHERS.get(test.kind, _judged_alike)(test, case, got, want)
 
 
@@ -170,7 +197,7 @@ def from_public_data(name: str, cases: list, data: dict) -> list[Known]:
     """The mistakes of one test as the public data holds them (rows lacking a case left out)."""
     ids = [case_table.case_id(case) for case in cases]
     return [
-        Known(mistake_id, row["title"], row["message"], [row["cases"][i] for i in ids])
+        Known(mistake_id, row["title"], row["message"], [_unpack(row["cases"][i]) for i in ids])
         for mistake_id, row in data.get(name, {}).items()
         if all(case_id in row["cases"] for case_id in ids)
     ]
@@ -181,8 +208,6 @@ _VARIANT_CACHE: dict[tuple[str, tuple[str, ...]], list[Known]] = {}
 
 
 def _from_catalogue(name: str, cases: list) -> list[Known]:
-    from .spec import BY_NAME
-
     test = BY_NAME[name]
     namespace = instructor.reference_namespace()
     return [
@@ -203,41 +228,49 @@ def _public_mistakes() -> dict:
 
 def _for_storage(test, case, observation: dict) -> dict:
     """What the public data keeps of a variant's observation: no traceback (it would quote the
-    instructor's code); for step functions, no empty entries (a missing key reads as None) and
-    the first ``STORED_STEPS`` steps, packed."""
+    instructor's code); for step functions, no empty entries (a missing key reads as None);
+    trajectories for their first ``STORED_STEPS`` steps after the start; every list of floats
+    packed."""
     kept = dict(observation)
     if isinstance(kept.get("error"), dict):
         kept["error"] = {key: value for key, value in kept["error"].items() if key != "traceback"}
     if test.kind == "step":
         kept = {key: value for key, value in kept.items() if value not in (None, [], case.id)}
-        kept["trajectory"] = _pack(kept["trajectory"][1 : STORED_STEPS + 1], case.dtype)
-        kept["stored_steps"] = STORED_STEPS
-    return kept
+    if test.kind in STORED_STEPS:
+        kept["stored_steps"] = STORED_STEPS[test.kind]
+        kept["trajectory"] = kept["trajectory"][1 : kept["stored_steps"] + 1]
+    return _pack(kept)
 
 
-_FORMATS = {"float32": "f", "float64": "d"}
+def _pack(value):
+    """Every list of two or more floats as ``{"f4" or "f8": base64}``: little-endian binary,
+    float32 when every value is one (exact either way)."""
+    if isinstance(value, dict):
+        return {key: _pack(item) for key, item in value.items()}
+    if not isinstance(value, list):
+        return value
+    if len(value) < 2 or not all(type(item) is float for item in value):
+        return [_pack(item) for item in value]
+    as_float32 = struct.unpack(f"<{len(value)}f", struct.pack(f"<{len(value)}f", *value))
+    code = "f" if all(a == b or a != a for a, b in zip(as_float32, value)) else "d"
+    return {
+        f"f{struct.calcsize(code)}": base64.b64encode(
+            struct.pack(f"<{len(value)}{code}", *value)
+        ).decode()
+    }
 
 
-def _pack(rows: list[list[list[float]]], dtype: str) -> str:
-    """Trajectory rows as base64 of their values, little-endian in the case's dtype (exact)."""
-    values = [value for row in rows for param in row for value in param]
-    return base64.b64encode(struct.pack(f"<{len(values)}{_FORMATS[dtype]}", *values)).decode()
-
-
-def _unpack(packed: str, case) -> list[list[list[float]]]:
-    """The rows ``_pack`` packed, split by the case's parameter shapes."""
-    raw = base64.b64decode(packed)
-    code = _FORMATS[case.dtype]
-    values = list(struct.unpack(f"<{len(raw) // struct.calcsize(code)}{code}", raw))
-    sizes = [math.prod(shape) for shape in case.shapes]
-    rows = []
-    while values:
-        row = []
-        for size in sizes:
-            row.append(values[:size])
-            values = values[size:]
-        rows.append(row)
-    return rows
+def _unpack(value):
+    """What ``_pack`` packed, as plain lists of floats again."""
+    if isinstance(value, list):
+        return [_unpack(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    for key, code in (("f4", "f"), ("f8", "d")):
+        if set(value) == {key}:
+            raw = base64.b64decode(value[key])
+            return list(struct.unpack(f"<{len(raw) // struct.calcsize(code)}{code}", raw))
+    return {key: _unpack(item) for key, item in value.items()}
 
 
 def build_public_mistakes(path: Path = PUBLIC_MISTAKES) -> Path:

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from .reference import adagrad_step, adam_step, momentum_step, nesterov_step, rmsprop_step, sgd_step
+from .variant_loops import AdamWrongDefaults, SGDOptimizer, adam_class, descent_like, sgd_class
 from .variants import (
     DROP,
     STEP_REFERENCES,
@@ -362,7 +364,130 @@ CONTRACT_MISTAKES: tuple[Mistake, ...] = tuple(
     )
 )
 
-MISTAKES: tuple[Mistake, ...] = STEP_MISTAKES + CONTRACT_MISTAKES
+LOOP_MISTAKES: tuple[Mistake, ...] = (
+    # Gradient descent
+    _row(
+        "gradient_descent/accumulates-gradients",
+        "gradient descent whose gradients add up across steps (`x.grad` is never cleared)",
+        "`backward()` ADDS to `x.grad`: clear it at every step (`x.grad = None` or "
+        "`x.grad.zero_()`), or use `torch.autograd.grad(f(x), x)`, which does not accumulate.",
+        partial(descent_like, accumulate=True),
+    ),
+    _row(
+        "gradient_descent/aliased-iterates",
+        "gradient descent storing the same tensor at every step",
+        "Append a copy of every iterate (`x.detach().clone()`): `x` is updated in place, so every "
+        "stored reference to it shows its final value.",
+        partial(descent_like, alias=True),
+    ),
+    _row(
+        "gradient_descent/missing-start",
+        "gradient descent returning the iterates without x0",
+        "Return `steps + 1` rows: x0 first, then the iterate after each step.",
+        partial(descent_like, with_start=False),
+    ),
+    _row(
+        "gradient_descent/ascent",
+        "gradient ascent",
+        "Step against the gradient: x ← x − lr·∇f(x).",
+        partial(descent_like, ascent=True),
+    ),
+    _row(
+        "gradient_descent/modifies-x0",
+        "gradient descent that updates x0 itself",
+        "Work on a copy, `x = x0.detach().clone().requires_grad_(True)`: the caller's x0 must not "
+        "change.",
+        partial(descent_like, on_x0=True),
+    ),
+    # MySGD
+    _row(
+        "my_sgd/keeps-generator",
+        "an optimiser that keeps `params` as given (a generator, read once)",
+        "Keep `self.params = list(params)`: `model.parameters()` is a generator, empty after its "
+        "first use, so later calls of step() and zero_grad() see no parameter.",
+        sgd_class(keep_list=False),
+    ),
+    _row(
+        "my_sgd/zero-grad-keeps-gradients",
+        "an optimiser whose zero_grad() leaves the gradients in place",
+        "In zero_grad(), clear every parameter's gradient: `param.grad = None` (or "
+        "`param.grad.zero_()`); otherwise backward() adds the new gradient to the old.",
+        sgd_class(clears=False),
+    ),
+    _row(
+        "my_sgd/ascent",
+        "gradient ascent",
+        "Subtract the scaled gradient: θ ← θ − lr·θ.grad.",
+        sgd_class(sign=1.0),
+    ),
+    _row(
+        "my_sgd/rebinds-param",
+        "a step() whose update never reaches the parameters (`param = param - ...`)",
+        "Update each parameter in place, under torch.no_grad(): `param -= lr * param.grad` or "
+        "`param.add_(param.grad, alpha=-lr)`.",
+        sgd_class(in_place=False),
+    ),
+    _row(
+        "my_sgd/frozen-parameter",
+        "a step() that fails on a parameter without a gradient",
+        "Skip parameters whose `.grad` is None (frozen, or not used by the loss).",
+        sgd_class(skip_frozen=False),
+    ),
+    _row(
+        "my_sgd/subclasses-optimizer",
+        "an SGD built on torch.optim.Optimizer",
+        "Write MySGD from scratch, as a plain class: keep list(params) and lr yourself.",
+        SGDOptimizer,
+    ),
+    # MyAdam
+    _row(
+        "my_adam/ignores-groups",
+        "an optimiser that uses its defaults for every parameter group",
+        "Read lr, betas and eps from each `group` in `self.param_groups`, not from "
+        "`self.defaults`: groups may set their own.",
+        adam_class(group_hyper=False),
+    ),
+    _row(
+        "my_adam/state-outside-optimizer",
+        "an optimiser whose state is lost by state_dict() / load_state_dict()",
+        "Keep each parameter's state in `self.state[param]` (Optimizer saves and restores it), "
+        "not in a dict of your own.",
+        adam_class(own_state=False),
+    ),
+    _row(
+        "my_adam/shared-state",
+        "an optimiser that gives every parameter the same state",
+        "Pass `self.state[param]`, a different dict for every parameter, to adam_step.",
+        adam_class(per_param=False),
+    ),
+    _row(
+        "my_adam/frozen-parameter",
+        "a step() that fails on a parameter without a gradient",
+        "Skip parameters whose `.grad` is None (frozen, or not used by the loss).",
+        adam_class(skip_frozen=False),
+    ),
+    _row(
+        "my_adam/closure-loss-dropped",
+        "a step(closure) that does not return the closure's loss",
+        "Evaluate `loss = closure()` (under torch.enable_grad()) and return it from step().",
+        adam_class(returns_loss=False),
+    ),
+    _row(
+        "my_adam/without-adam-step",
+        "an optimiser that does not call `adam_step`",
+        "Call your `adam_step(param, param.grad, self.state[param], ...)` for every parameter, "
+        "as the exercise asks, rather than another implementation.",
+        adam_class(calls_adam_step=False),
+    ),
+    _row(
+        "my_adam/wrong-defaults",
+        "an optimiser with a default learning rate of 0.01",
+        "Use the contract's defaults: lr=1e-3, betas=(0.9, 0.999), eps=1e-8.",
+        AdamWrongDefaults,
+    ),
+)
+
+MISTAKES: tuple[Mistake, ...] = STEP_MISTAKES + CONTRACT_MISTAKES + LOOP_MISTAKES
 BY_ID: dict[str, Mistake] = {mistake.id: mistake for mistake in MISTAKES}
 
 
