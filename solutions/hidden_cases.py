@@ -1,8 +1,9 @@
 """Hidden cases: other seeds, shapes, dtypes and hyperparameters than the public ones.
 
 They grade (the public cases only drive the self-check), so a student who hard-codes the public
-expectations fails here. They never ship to students. Every case is cheap: all code tests of one
-submission, public and hidden, run in a fraction of a second.
+expectations fails here. Their ids read ``<test>/hidden/...``, never the id of a public case. They
+never ship to students. Every case is cheap: all code tests of one submission, public and hidden,
+run in a fraction of a second.
 """
 
 from __future__ import annotations
@@ -36,46 +37,47 @@ HIDDEN_STEP_HYPERS: dict[str, list[dict[str, float]]] = {
 def _step(test: str) -> list[StepCase]:
     hypers = HIDDEN_STEP_HYPERS[test]
     seed = 50_000 + 1000 * list(HIDDEN_STEP_HYPERS).index(test)
-    cases = step_cases(test, hypers, seed=seed, steps=20, shapes=HIDDEN_SHAPES)
+    cases = step_cases(f"{test}/hidden", hypers, seed=seed, steps=20, shapes=HIDDEN_SHAPES)
     # A long run: state kept (or lost) over 100 steps shows.
-    cases.append(StepCase(f"{test}/100 steps", hypers[-1], ((4,),), "float32", 100, seed + 300))
+    cases.append(
+        StepCase(f"{test}/hidden/100 steps", hypers[-1], ((4,),), "float32", 100, seed + 300)
+    )
     return cases
 
 
 def _descent(test: str) -> list[DescentCase]:
-    return [
-        DescentCase(f"{test}/quadratic, 3-D", "quadratic", (2, 2, 3), "float32", 0.015, 40, 101),
-        DescentCase(f"{test}/quadratic, 0-dim", "quadratic", (), "float64", 0.015, 10, 102, 3.0),
-        DescentCase(f"{test}/rosenbrock, float32", "rosenbrock", (2,), "float32", 3e-4, 30, 103),
-        DescentCase(f"{test}/wobble", "wobble", (4,), "float64", 0.6, 15, 104, 2.0),
-        DescentCase(
-            f"{test}/log-cosh, 100 steps", "log_cosh", (5,), "float64", 0.25, 100, 105, 3.0
-        ),
-        DescentCase(f"{test}/one step", "quadratic", (3,), "float64", 0.01, 1, 106),
+    rows = [
+        ("quadratic, 3-D", "quadratic", (2, 2, 3), "float32", 0.015, 40, 101, 1.0),
+        ("quadratic, 0-dim", "quadratic", (), "float64", 0.015, 10, 102, 3.0),
+        ("rosenbrock, float32", "rosenbrock", (2,), "float32", 3e-4, 30, 103, 0.2),
+        ("wobble", "wobble", (4,), "float64", 0.6, 15, 104, 2.0),
+        ("log-cosh, 100 steps", "log_cosh", (5,), "float64", 0.25, 100, 105, 3.0),
+        ("one step", "quadratic", (3,), "float64", 0.01, 1, 106, 1.0),
     ]
+    return [DescentCase(f"{test}/hidden/{name}", *row) for name, *row in rows]
 
 
 def _my_sgd(test: str) -> list[TrainCase]:
     return [
-        TrainCase(f"{test}/lr=0.05, 15 steps", {"lr": 0.05}, 15, 121),
-        TrainCase(f"{test}/lr=0.1", {"lr": 0.1}, 6, 122),
+        TrainCase(f"{test}/hidden/lr=0.05, 15 steps", {"lr": 0.05}, 15, 121),
+        TrainCase(f"{test}/hidden/lr=0.1", {"lr": 0.1}, 6, 122),
     ]
 
 
 def _my_adam(test: str) -> list[TrainCase]:
     three = ({"lr": 0.03, "eps": 1e-3}, {"betas": [0.5, 0.9]}, {"lr": 0.001})
     return [
-        TrainCase(f"{test}/defaults, tiny gradients", {}, 5, 131, loss_scale=3e-9),
-        TrainCase(f"{test}/three groups", {"lr": 0.01, "betas": [0.9, 0.99]}, 8, 132, three),
+        TrainCase(f"{test}/hidden/defaults, tiny gradients", {}, 5, 131, loss_scale=3e-9),
+        TrainCase(f"{test}/hidden/three groups", {"lr": 0.01, "betas": [0.9, 0.99]}, 8, 132, three),
         TrainCase(
-            f"{test}/closure and round trip",
+            f"{test}/hidden/closure and round trip",
             {"lr": 0.02, "betas": [0.0, 0.9]},
             8,
             133,
             closure=True,
             reload_at=3,
         ),
-        TrainCase(f"{test}/lr=0.05", {"lr": 0.05, "eps": 1e-4}, 12, 134),
+        TrainCase(f"{test}/hidden/lr=0.05", {"lr": 0.05, "eps": 1e-4}, 12, 134),
     ]
 
 

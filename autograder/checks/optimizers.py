@@ -234,15 +234,15 @@ class _AdamStepShim:
 
     def __call__(self, param, grad, state, *, lr, beta1, beta2, eps):
         self.calls += 1
-        if "grader_step" not in state:
-            state["grader_step"] = torch.tensor(0.0, dtype=torch.float64)
-            state["grader_exp_avg"] = torch.zeros_like(param)
-            state["grader_exp_avg_sq"] = torch.zeros_like(param)
-        moments = [state["grader_exp_avg"]], [state["grader_exp_avg_sq"]]
+        if "exp_avg" not in state:  # torch.optim.Adam's keys, so that its subclasses work too
+            state["step"] = torch.tensor(0.0)
+            state["exp_avg"] = torch.zeros_like(param)
+            state["exp_avg_sq"] = torch.zeros_like(param)
+        moments = [state["exp_avg"]], [state["exp_avg_sq"]]
         kernel = tripwire.original(self.kernel)
         with torch.no_grad(), tripwire.suspended():
             kernel(
-                [param], [grad], *moments, [], [state["grader_step"]], None, None,
+                [param], [grad], *moments, [], [state["step"]], None, None,
                 amsgrad=False, has_complex=False, beta1=beta1, beta2=beta2, lr=lr,
                 weight_decay=0.0, eps=eps, maximize=False, capturable=False,
                 differentiable=False, decoupled_weight_decay=False,

@@ -154,7 +154,7 @@ def namespaces_of(answer) -> list[dict]:
         functions = [
             value
             for klass in answer.__mro__
-            if klass.__module__ not in ("builtins",) and not klass.__module__.startswith("torch")
+            if klass is not object and not klass.__module__.startswith("torch")
             for value in vars(klass).values()
         ]
     seen, result = set(), []

@@ -1,0 +1,94 @@
+"""Are the shipped public expectations up to date, compact, and enough to grade on their own?
+
+Also: does the reference itself get full marks on every public and hidden case, within the time
+budget of a submission?
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+
+import pytest
+
+from autograder import engine, expect
+from autograder.checks import KINDS
+from autograder.spec import TESTS
+from solutions import reference
+from solutions.hidden_cases import hidden_cases
+
+CODE_TESTS = [test.name for test in TESTS if test.kind != "flashcards"]
+MAX_BYTES = 400_000
+
+
+def _close(stored, fresh, where: str) -> None:
+    """Equal structure and strings; floats equal to 1e-9 relative (another CPU may round
+    differently in the last bits)."""
+    if isinstance(fresh, float) or isinstance(stored, float):
+        assert math.isclose(stored, fresh, rel_tol=1e-9, abs_tol=1e-300) or (
+            math.isnan(stored) and math.isnan(fresh)
+        ), where
+    elif isinstance(fresh, dict):
+        assert stored.keys() == fresh.keys(), where
+        for key in fresh:
+            _close(stored[key], fresh[key], f"{where}/{key}")
+    elif isinstance(fresh, list):
+        assert len(stored) == len(fresh), where
+        for index, (a, b) in enumerate(zip(stored, fresh)):
+            _close(a, b, f"{where}[{index}]")
+    else:
+        assert stored == fresh, where
+
+
+def test_public_data_is_up_to_date():
+    """Does the shipped file hold what the references do now (else: python -m autograder sync)?"""
+    stored = json.loads(expect.PUBLIC_DATA.read_text())
+    fresh = json.loads(json.dumps(expect.public_data()))
+    _close(stored, fresh, "public_expectations")
+
+
+def test_public_data_is_compact_and_covers_every_code_test():
+    """Is the file small, with an entry for every code test whose kind exists?"""
+    assert expect.PUBLIC_DATA.stat().st_size < MAX_BYTES
+    stored = json.loads(expect.PUBLIC_DATA.read_text())
+    assert set(CODE_TESTS) <= set(stored)
+
+
+def test_student_side_grades_from_the_shipped_data(monkeypatch, tmp_path):
+    """Without solutions/, does the reference still get full marks from the shipped data?"""
+    monkeypatch.setenv("AUTOGRADER_SOLUTIONS", str(tmp_path))
+    results = engine.grade_namespace(dict(vars(reference)), tests=CODE_TESTS, hidden=False)
+    assert all(result.passed for result in results), [r.feedback for r in results]
+
+
+@pytest.mark.parametrize("hidden", [False, True], ids=["public", "public+hidden"])
+def test_reference_gets_full_marks(hidden):
+    """Does the reference get full marks on every code test?"""
+    results = engine.grade_namespace(dict(vars(reference)), tests=CODE_TESTS, hidden=hidden)
+    assert all(result.passed for result in results), [r.feedback for r in results if not r.passed]
+
+
+def test_hidden_cases_differ_from_public_ones():
+    """Does every code test have hidden cases, with ids of their own?"""
+    for name in CODE_TESTS:
+        public = {case.id for case in expect.cases(name, hidden=False)}
+        hidden = [case.id for case in hidden_cases(name)]
+        assert hidden, name
+        assert len(set(hidden)) == len(hidden), name
+        assert not public & set(hidden), name
+        assert all(type(case) is KINDS_CASE(name) for case in hidden_cases(name)), name
+
+
+def KINDS_CASE(name: str) -> type:
+    return type(KINDS[next(t.kind for t in TESTS if t.name == name)].public_cases(name)[0])
+
+
+def test_grading_one_submission_is_cheap():
+    """Do the checks of every code test, public and hidden, take well under half a second of CPU
+    (expectations cached, as in a batch)?"""
+    namespace = dict(vars(reference))
+    engine.grade_namespace(namespace, tests=CODE_TESTS, hidden=True)  # warm caches
+    start = time.process_time()
+    engine.grade_namespace(namespace, tests=CODE_TESTS, hidden=True)
+    assert time.process_time() - start < 0.5
