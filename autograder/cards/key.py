@@ -31,9 +31,11 @@ PREFIX = {"rules": "rule", "paths": "path"}
 KEY_FILE = "flashcard_key.json"
 MANIFEST = Path(__file__).resolve().parents[1] / "data" / "flashcards.json"
 
-# No look-alike characters (0/o, 1/l/i), no vowels: no token can spell a word or hint at an answer.
+# No look-alike characters (0/o, 1/l/i), no vowels: no token can spell a word; and none may hold
+# an abbreviation of an algorithm made of these letters ("gd", "sgd", "rms").
 TOKEN_ALPHABET = "bcdfghjkmnpqrstvwxz23456789"
 TOKEN_LENGTH = 4
+HINTS = ("gd", "rms")
 
 
 def key_path() -> Path | None:
@@ -89,5 +91,5 @@ def new_card_id(deck: str, taken: set[str], rng: random.Random) -> str:
     while True:
         token = "".join(rng.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
         card_id = f"{PREFIX[deck]}-{token}"
-        if card_id not in taken:
+        if card_id not in taken and not any(hint in token for hint in HINTS):
             return card_id
