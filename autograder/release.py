@@ -55,6 +55,11 @@ STUDENT_MODULES: tuple[str, ...] = (
     "cases.py",
     "checks/__init__.py",
     "checks/*.py",  # every kind of check runs on the student's side (public cases)
+    "cards/key.py",  # the public list of card ids (the key itself is read from solutions/ only)
+    "cards/paths.py",  # draws a surface and a path (sketch); which card uses which surface is
+    "cards/canvas.py",  # in the key only (solutions/), so these hold no answer
+    "fonts/DejaVuSans.ttf",  # the cards' and sketches' font, with its licence
+    "fonts/LICENSE_DEJAVU",
     "runner.py",
     "judges.py",
     "compare.py",
@@ -67,11 +72,33 @@ STUDENT_MODULES: tuple[str, ...] = (
     "sketch.py",  # draws the student's paths on them
     "data/public_expectations.json",
     "data/public_mistakes.json",  # diagnose's words and observations on the public cases
+    "data/flashcards.json",  # the card ids of each deck, sorted, no answers
 )
+# Written by the builder instead of copied: ``cards/__init__.py`` draws the decks from the key and
+# ``rules.py``; the student's ``autograder.cards`` reads card ids and draws surfaces, nothing more.
+GENERATED_MODULES = {
+    "cards/__init__.py": (
+        '"""The flash cards\' public part: ``key`` lists the card ids, ``paths`` draws surfaces '
+        "and paths (for ``sketch``); the answer key and the decks' drawing stay with the "
+        'instructor."""\n'
+    ),
+}
 # Required for the self-check to work: the build stops without them.
 REQUIRED_MODULES = ("__init__.py", "selfcheck.py", "notebook.py", "data/public_expectations.json")
-# Never bundled, whatever the list above says (a guard against a careless glob).
-INSTRUCTOR_ONLY = ("cards", "authoring", "gradescope", "release", "batch", "sandbox", "gradebook")
+# Never copied, whatever the list above says (a guard against a careless glob): drawing the decks
+# (``rules`` ties each formula to its algorithm), authoring, the batch grader and its sandbox, the
+# gradebook, Gradescope's zip, this module.
+INSTRUCTOR_ONLY = (
+    "cards/__init__.py",
+    "cards/rules.py",
+    "authoring.py",
+    "batch.py",
+    "grade.py",
+    "sandbox/*",
+    "gradebook.py",
+    "gradescope.py",
+    "release.py",
+)
 # Modules that may import instructor-only ones lazily (command dispatch).
 DISPATCHERS = ("cli.py",)
 # Files nbgrader releases that students get; anything else in the release folder is refused.
@@ -140,14 +167,19 @@ def _package_files(package: Path, top: Path) -> list[Entry]:
     missing = [name for name in REQUIRED_MODULES if name not in names]
     if missing:
         raise BuildError(f"The self-check needs {', '.join(missing)} in {package}.")
-    leaked = [name for name in names if _instructor_only(name)]
+    leaked = [name for name in names if is_instructor_only(name)]
     if leaked:
         raise BuildError(f"Instructor-only modules matched the allow-list: {', '.join(leaked)}.")
-    return [Entry((top / name).as_posix(), p.read_bytes()) for name, p in zip(names, files)]
+    copied = [Entry((top / name).as_posix(), p.read_bytes()) for name, p in zip(names, files)]
+    generated = [
+        Entry((top / name).as_posix(), text.encode()) for name, text in GENERATED_MODULES.items()
+    ]
+    return copied + generated
 
 
-def _instructor_only(name: str) -> bool:
-    return Path(name).with_suffix("").parts[0] in INSTRUCTOR_ONLY
+def is_instructor_only(name: str) -> bool:
+    """Is ``name`` (a path inside the package) one of the modules that never ship?"""
+    return any(Path(name).match(pattern) for pattern in INSTRUCTOR_ONLY)
 
 
 # --- the closure check ---------------------------------------------------------------------------

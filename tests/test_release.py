@@ -48,8 +48,19 @@ from autograder import release
 from autograder.spec import ANSWER_NAMES, TEST_NAMES
 
 TOP = release.ASSIGNMENT
-SUFFIXES = {".py", ".ipynb", ".png", ".json", ".md", ".txt"}
+SUFFIXES = {".py", ".ipynb", ".png", ".json", ".md", ".txt", ".ttf"}
 INSTRUCTOR_PARTS = {"solutions", ".git", "gradebook.db", "submitted", "autograded", "feedback"}
+# Never for students: drawing the rule cards (formula -> algorithm), authoring, the batch
+# grader, its sandbox and gradebook, Gradescope's zip, the release builder.
+INSTRUCTOR_MODULES = {
+    "cards/rules.py",
+    "authoring.py",
+    "batch.py",
+    "grade.py",
+    "gradebook.py",
+    "gradescope.py",
+    "release.py",
+}
 
 
 # --- fixtures --------------------------------------------------------------------------------
@@ -129,15 +140,14 @@ def test_bundle_has_what_students_need(files):
         ),
         (
             "a compiled, cached or unexpected file type",
-            lambda parts, name: Path(name).suffix not in SUFFIXES or "__pycache__" in parts,
+            lambda parts, name: (
+                (Path(name).suffix not in SUFFIXES and not parts[-1].startswith("LICENSE"))
+                or "__pycache__" in parts
+            ),
         ),
         (
             "an instructor module of autograder",
-            lambda parts, _: (
-                len(parts) > 2
-                and parts[1] == "autograder"
-                and Path(parts[2]).stem in release.INSTRUCTOR_ONLY
-            ),
+            lambda parts, _: "/".join(parts[2:]) in INSTRUCTOR_MODULES or "sandbox" in parts,
         ),
     ],
 )
@@ -145,6 +155,16 @@ def test_no_instructor_path(files, question, bad):
     """Does the bundle hold {question}? (It must not.)"""
     offending = [name for name in files if bad(Path(name).parts, name)]
     assert not offending, f"{question}: {offending}"
+
+
+def test_cards_package_is_the_key_reader_only(files, root):
+    """Is the bundle's ``autograder.cards`` the card-id reader and the surface drawing alone,
+    without the decks' drawing (``rules`` ties formulas to algorithms)?"""
+    cards = {name.rsplit("/", 1)[1] for name in files if f"{TOP}/autograder/cards/" in name}
+    assert cards == {"__init__.py", "key.py", "paths.py", "canvas.py"}
+    shipped = files[f"{TOP}/autograder/cards/__init__.py"]
+    assert shipped != (root / "autograder" / "cards" / "__init__.py").read_bytes()
+    assert b"import" not in shipped
 
 
 def test_every_file_is_under_one_top_folder(files):
@@ -204,14 +224,16 @@ def test_no_hidden_case(files, hidden_cases):
 
 
 def test_public_expectations_hold_public_cases_only(files, hidden_cases):
-    """Does the shipped expectations file hold exactly the public cases, none hidden?"""
+    """Does the shipped expectations file hold exactly the public cases, none hidden, and
+    nothing for the flash cards?"""
     from autograder.cases import public_cases
 
     data = json.loads(files[f"{TOP}/autograder/data/public_expectations.json"])
     hidden = {case.id for cases in hidden_cases.values() for case in cases}
     for name in TEST_NAMES:
         shipped = set(data.get(name, {}))
-        public = {case.id for case in public_cases(name)}
+        # The quiz's expectation is its answer key: never shipped, whatever its public case.
+        public = set() if name == "flashcards" else {case.id for case in public_cases(name)}
         assert shipped == public, f"{name}: shipped {sorted(shipped ^ public)} differ from public"
         assert not shipped & hidden, f"{name}: hidden cases shipped {sorted(shipped & hidden)}"
     public_data = [case.to_dict() for name in TEST_NAMES for case in public_cases(name)]
@@ -437,15 +459,20 @@ def _filled_notebook(unpacked: Path, root: Path) -> bytes:
 @pytest.mark.slow
 @pytest.mark.parametrize("form", ["py", "ipynb"])
 def test_selfcheck_passes_on_the_reference(unpacked, root, tmp_path, form):
-    """Does the bundle's pytest pass every test on the reference, as a .py file and a notebook?"""
+    """Does the bundle's pytest pass every code test on the reference, as a .py file and a
+    notebook, and find every flash card answered? (Without the key, the student's copy cannot
+    tell a right answer from a wrong one: it checks the form and says so.)"""
     submission = tmp_path / f"answers.{form}"
     if form == "py":
         submission.write_text(_reference_py(root))
     else:
         submission.write_bytes(_filled_notebook(unpacked, root))
     outcome = _pytest(unpacked, tmp_path, f"--submission={submission}")
-    failed = {name: message for name, message in outcome.items() if message is not None}
     assert set(outcome) == set(TEST_NAMES)
+    cards = outcome.pop("flashcards")
+    failed = {name: message for name, message in outcome.items() if message is not None}
     assert not failed, failed
+    count = len(flashcard_key(root))
+    assert cards is None or f"{count} of {count} cards have an answer" in cards, cards
     done = _run(unpacked, "-m", "autograder", "check", str(submission))
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{len(TEST_NAMES) - (cards is not None)} of {len(TEST_NAMES)} tests pass" in done.stdout
