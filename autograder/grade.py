@@ -69,7 +69,7 @@ def _judge(test: PlannedTest, run: Run, problems: list[str], sandbox, hidden: bo
             name,
             Finding("invalid", f"The grader could not read what your code did ({error!r})."),
         )
-    return _explained(result, problems, sandbox.limits.memory_mb)
+    return _explained(result, problems, sandbox.limits)
 
 
 def _invalid(observations, cases: list) -> str | None:
@@ -95,7 +95,7 @@ def _patched_finding(names: list[str], when: str) -> Finding:
     )
 
 
-def _explained(result: TestResult, problems: list[str], memory_mb: int) -> TestResult:
+def _explained(result: TestResult, problems: list[str], limits) -> TestResult:
     """Add what a student needs to act on: load problems behind a missing answer, memory limits."""
     answer = BY_NAME[result.name].answer
     for finding in list(result.findings):
@@ -104,6 +104,13 @@ def _explained(result: TestResult, problems: list[str], memory_mb: int) -> TestR
                 p for p in problems if any(word in p for word in LOAD_FAILURES)
             ]
             result.findings += [Finding("problem", problem) for problem in related[:5]]
-        if finding.kind == "error" and any(hint in finding.message for hint in MEMORY_HINTS):
-            finding.message += f"\n(The grader allows {memory_mb} MiB of memory per submission.)"
+        if finding.kind != "error":
+            continue
+        if any(hint in finding.message for hint in MEMORY_HINTS):
+            finding.message += f"\n(The grader allows {limits.memory_mb} MiB of memory.)"
+        if "File too large" in finding.message:
+            finding.message += (
+                f"\n(Your code wrote more than {limits.output_bytes >> 20} MiB: printed output "
+                "and files count.)"
+            )
     return result

@@ -98,7 +98,7 @@ def load_submission(path: Path, student: str | None = None) -> Submission:
         cells = _notebook_cells(text, submission.problems)
     else:
         cells = [(f"{path.name}", None, text)]
-    _collect(cells, submission)
+    _collect(cells, submission, per_statement=path.suffix != ".ipynb")
     return submission
 
 
@@ -169,8 +169,14 @@ def _notebook_cells(text: str, problems: list[str]) -> list[tuple[str, str | Non
     return out
 
 
-def _collect(cells: list[tuple[str, str | None, str]], submission: Submission) -> None:
-    """Turn cells into chunks: imports first-come, answer cells whole, definitions elsewhere."""
+def _collect(
+    cells: list[tuple[str, str | None, str]], submission: Submission, *, per_statement: bool
+) -> None:
+    """Turn cells into chunks: answer cells whole, definitions elsewhere.
+
+    A notebook's chunk is a cell (what the student runs at once); a ``.py`` file's chunk is one
+    top-level statement, so that one failing statement costs only what it defines.
+    """
     for label, grade_id, raw in cells:
         source = _strip_magics(raw, label, submission.problems)
         if source is None:
@@ -178,17 +184,18 @@ def _collect(cells: list[tuple[str, str | None, str]], submission: Submission) -
         is_answer_cell = grade_id in ANSWER_NAMES
         for code, tree in _parse(source, label, submission.problems):
             kept = [node for node in tree.body if _keep(node, is_answer_cell)]
-            if not kept:
-                continue
             lines = code.splitlines()
-            text = "\n".join(_segment(lines, node) for node in kept)
-            defines = tuple(name for node in kept for name in _bound_names(node))
-            submission.chunks.append(Chunk(label, text, defines))
-            for name in defines:
-                if name in ANSWER_NAMES:
-                    submission.answers[name] = (
-                        text if is_answer_cell else _segment(lines, _definition(kept, name))
-                    )
+            groups = [[node] for node in kept] if per_statement else [kept] if kept else []
+            for group in groups:
+                text = "\n".join(_segment(lines, node) for node in group)
+                where = f"{label}, line {group[0].lineno}" if per_statement else label
+                defines = tuple(name for node in group for name in _bound_names(node))
+                submission.chunks.append(Chunk(where, text, defines))
+                for name in defines:
+                    if name in ANSWER_NAMES:
+                        submission.answers[name] = (
+                            text if is_answer_cell else _segment(lines, _definition(group, name))
+                        )
 
 
 def _strip_magics(source: str, label: str, problems: list[str]) -> str | None:

@@ -25,7 +25,6 @@ import json
 import math
 import os
 import sys
-import time
 
 from .. import engine
 from ..checks import tripwire
@@ -85,7 +84,7 @@ def main(job: dict, conn) -> None:
             channel.send({"event": "exit", "code": code, "signal": sig})
         finally:
             if group is not None:
-                _remove_group(group)
+                confine.remove_pids_cgroup(group.name)
             os._exit(0)
 
 
@@ -97,15 +96,6 @@ def _wait(pid: int) -> int:
             return 0
         except InterruptedError:
             continue
-
-
-def _remove_group(group) -> None:
-    for _ in range(100):  # its last tasks may take a moment to be reaped
-        try:
-            os.rmdir(group)
-            return
-        except OSError:
-            time.sleep(0.01)
 
 
 def _kill_leftovers(uid: int, guest: int) -> None:

@@ -27,6 +27,7 @@ import resource
 import signal
 import sys
 import sysconfig
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -207,6 +208,19 @@ def pids_cgroup(pid: int, name: str, limit: int) -> Path | None:
             with contextlib.suppress(OSError):
                 group.rmdir()
     return None
+
+
+def remove_pids_cgroup(name: str) -> None:
+    """Remove the cgroup ``pids_cgroup`` made, once its last task is gone (waits up to 1 s)."""
+    for base in (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup")):
+        group = base / name
+        for _ in range(100):
+            if not group.is_dir():
+                break
+            try:
+                group.rmdir()
+            except OSError:
+                time.sleep(0.01)
 
 
 def readable_paths() -> list[str]:

@@ -27,7 +27,7 @@ from pathlib import Path
 from ..load import Submission
 from ..result import Finding
 from .child import MAX_MESSAGE, main
-from .confine import MIB, Limits
+from .confine import MIB, Limits, remove_pids_cgroup
 
 # Uids of sandboxed children: a block of its own per grader process, one uid per child.
 UID_BASE = 1_500_000_000
@@ -106,6 +106,11 @@ class Sandbox:
         return run
 
 
+def uid_block() -> int:
+    """The first uid of this grader process's block (10 000 uids, one per child in turn)."""
+    return UID_BASE + (os.getpid() % 10_000) * 10_000
+
+
 class _Attempt:
     """One child: reads its messages until it is done, dies or runs out of time."""
 
@@ -125,7 +130,7 @@ class _Attempt:
 
     def go(self) -> list[PlannedTest]:
         """Run the child; the tests still to run afterwards."""
-        uid = UID_BASE + (os.getpid() % 10_000) * 10_000 + next(_uids) % 10_000
+        uid = uid_block() + next(_uids) % 10_000
         private = Path(tempfile.mkdtemp(dir=self.sandbox._scratch))
         if os.geteuid() == 0:
             os.chown(private, uid, uid)
@@ -144,6 +149,7 @@ class _Attempt:
             reader.close()
             output = _tail(private / "output.txt")
             shutil.rmtree(private, ignore_errors=True)
+            remove_pids_cgroup(f"autograder-{uid}")  # its supervisor may have been killed
         return self._settle(process.exitcode, output)
 
     def _job(self, uid: int, private: Path) -> dict:
@@ -247,7 +253,8 @@ class _Attempt:
             self.run.load_errors.append(f"{label}: {what}; it was skipped.")
             return pending
         if kind == "test":
-            self.run.failures[where] = Finding(_kind(self.exit, self.killed), what.capitalize())
+            sentence = what[0].upper() + what[1:]
+            self.run.failures[where] = Finding(_kind(self.exit, self.killed), sentence)
             return [test for test in pending if test.name != where]
         if kind == "setup" or not self.run.protections:
             reason = self.run.notes[-1] if self.run.notes else what
