@@ -144,3 +144,33 @@ def test_public_data_is_compact_and_quotes_no_code(public_data):
     assert "solutions" not in text and "traceback" not in text.lower()
     stored = {mistake_id for rows in public_data.values() for mistake_id in rows}
     assert stored == {mistake.id for mistake in mistakes.MISTAKES}
+
+
+def test_shipped_public_data_is_up_to_date(public_data):
+    """Is the shipped data/public_mistakes.json exactly what the catalogue builds now (rebuilt
+    with ``python -m autograder sync``)?"""
+    assert json.loads(diagnose.PUBLIC_MISTAKES.read_text()) == public_data
+
+
+def test_self_check_without_solutions_names_the_mistake(tmp_path, root):
+    """On a student's machine (no solutions/ folder), does the self-check name a mistake from the
+    shipped data alone?"""
+    import subprocess
+    import sys
+
+    script = (
+        "from autograder import engine, instructor\n"
+        "assert instructor.solutions_dir() is None\n"
+        "def adam_step(param, grad, state, *, lr, beta1, beta2, eps):\n"
+        "    m = state['m'] = beta1 * state.get('m', 0.0) + (1 - beta1) * grad\n"
+        "    v = state['v'] = beta2 * state.get('v', 0.0) + (1 - beta2) * grad * grad\n"
+        "    param.sub_(lr * m / (v.sqrt() + eps))\n"
+        "[result] = engine.grade_namespace({'adam_step': adam_step}, tests=['adam'])\n"
+        "print(result.findings[0].details['mistake'])\n"
+    )
+    env = {"AUTOGRADER_SOLUTIONS": str(tmp_path / "absent"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "adam/no-bias-correction"
