@@ -139,7 +139,8 @@ def _shown(value: object) -> str:
         return repr(value)
     if type(value) is str:
         return repr(value[:MAX_TEXT])
-    return f"a {_type_name(value)}"
+    name = _type_name(value)
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def run(answer: object, case: FlashcardCase) -> dict:
