@@ -1,0 +1,70 @@
+"""The batch grader end to end: discovery, outputs, resuming, and a hostile student in the batch."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograder import batch
+from autograder.spec import TEST_NAMES
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, root: Path) -> tuple[Path, Path, int]:
+    """The example submissions in nbgrader's submitted/ layout, graded on public cases."""
+    course = tmp_path_factory.mktemp("course")
+    for example in (root / "examples" / "submissions").glob("*.py"):
+        folder = course / "submitted" / example.stem / "optimisation"
+        folder.mkdir(parents=True)
+        shutil.copy(example, folder / "optimisation.py")
+    out = tmp_path_factory.mktemp("out")
+    code = batch.main(paths=[course], out=out, hidden=False, timeout=3.0, jobs=2)
+    return course, out, code
+
+
+def test_discovers_students_by_folder(graded):
+    """Does nbgrader's submitted/<student>/<assignment>/ layout give the student folder as id?"""
+    course, _, _ = graded
+    students, _ = batch.discover([course])
+    assert sorted(students) == ["alice", "bob", "carol", "mallory"]
+
+
+def test_exit_zero_and_contract_outputs(graded):
+    """Does every student get a JSON with the contract's keys and a row in grades.csv?"""
+    _, out, code = graded
+    assert code == 0
+    rows = list(csv.reader((out / "grades.csv").open()))
+    assert rows[0] == ["student", "score", "max_score", *TEST_NAMES]
+    assert [row[0] for row in rows[1:]] == ["alice", "bob", "carol", "mallory"]
+    data = json.loads((out / "alice.json").read_text())
+    assert {"student", "score", "max_score", "tests"} <= set(data)
+    assert [test["name"] for test in data["tests"]] == list(TEST_NAMES)
+    assert {"name", "score", "max_score", "passed", "feedback"} <= set(data["tests"][0])
+
+
+def test_hostile_student_does_not_hurt_others(graded):
+    """Does the correct example keep full marks on code tests next to the hostile one?"""
+    _, out, _ = graded
+    alice = json.loads((out / "alice.json").read_text())
+    assert all(t["passed"] for t in alice["tests"] if t["name"] != "flashcards")
+    mallory = {t["name"]: t for t in json.loads((out / "mallory.json").read_text())["tests"]}
+    assert mallory["adam"]["score"] == 0 and "still running" in mallory["adam"]["feedback"]
+    assert mallory["momentum"]["passed"]
+
+
+def test_rerun_skips_unchanged(graded, monkeypatch):
+    """Does a re-run grade only the submission that changed (and everything with force)?"""
+    course, out, _ = graded
+    seen = []
+    original = batch._grade_one
+    monkeypatch.setattr(batch, "_grade_one", lambda s, *a: seen.append(s) or original(s, *a))
+    bob = course / "submitted" / "bob" / "optimisation" / "optimisation.py"
+    bob.write_text(bob.read_text() + "\n# edited\n")
+    assert batch.main(paths=[course], out=out, hidden=False, timeout=3.0) == 0
+    assert seen == ["bob"]
