@@ -9,8 +9,8 @@ run in a fraction of a second.
 from __future__ import annotations
 
 from autograder.checks.descent import DescentCase
-from autograder.checks.optimizers import TrainCase
 from autograder.checks.step import StepCase, step_cases
+from autograder.checks.training import TrainCase
 from autograder.spec import BY_NAME
 
 # A 0-dim, a 3-D and a vector parameter, updated in turn.

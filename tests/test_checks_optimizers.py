@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from autograder.checks import optimizers
+from autograder.checks import optimizers, training
 from solutions.hidden_cases import hidden_cases
 from tests.helpers_engine import first, grade, namespace_of
 
@@ -318,7 +318,7 @@ def test_my_adam_passes_without_any_adam_step_defined():
 def test_tolerance_covers_rounding_with_margin(monkeypatch, name):
     """Do trajectories perturbed by rounding (other arithmetic, a grad off by 1e-15) stay within
     a hundredth of the allowance?"""
-    monkeypatch.setattr(optimizers, "C_TRAIN", optimizers.C_TRAIN / 100)
+    monkeypatch.setattr(training, "C_TRAIN", training.C_TRAIN / 100)
     if name == "my_sgd":
         source = SGD_CORRECT["tuple, out-of-place arithmetic copied back, grad zeroed"]
     else:
@@ -340,7 +340,7 @@ def test_observations_are_plain_data():
 def test_cases_round_trip_through_dict():
     """Does a case survive to_dict/from_dict (it crosses into the sandbox as JSON)?"""
     for case in hidden_cases("my_adam") + hidden_cases("my_sgd"):
-        assert optimizers.TrainCase.from_dict(json.loads(json.dumps(case.to_dict()))) == case
+        assert training.TrainCase.from_dict(json.loads(json.dumps(case.to_dict()))) == case
 
 
 @pytest.mark.slow

@@ -49,6 +49,8 @@ class ForbiddenCall(RuntimeError):
 _patched: list[tuple[object, str, object]] = []  # (owner, attribute, original), to undo
 _wrapper_of: dict[int, object] = {}  # id(original) -> wrapper
 _original_of: dict[int, object] = {}  # id(wrapper) -> original
+_name_of: dict[int, str] = {}  # id(original) -> the name a hit reports
+_targets: list[tuple[object, str, str]] = []  # every (owner, attribute, name) patched once
 _armed = [0]
 _hits: list[str] = []
 
@@ -71,6 +73,7 @@ def _patch(owner, attribute: str, name: str) -> None:
     wrapper = _wrapper_of.get(id(original))
     if wrapper is None:
         wrapper = _wrap(original, name)
+        _name_of[id(original)] = name
         _wrapper_of[id(original)] = wrapper
         _original_of[id(wrapper)] = original
     try:
@@ -95,8 +98,15 @@ def installed() -> bool:
 
 
 def install() -> None:
-    """Put the wrappers in place (idempotent); call it before executing student code."""
+    """Put the wrappers in place (idempotent); call it before executing student code.
+
+    The entry points are found once per process; later installs only set attributes.
+    """
     if _patched:
+        return
+    if _targets:
+        for owner, attribute, name in _targets:
+            _patch(owner, attribute, name)
         return
     optimizers = [
         cls
@@ -123,6 +133,9 @@ def install() -> None:
     for op in _FUSED_OPS:
         if hasattr(torch, op):
             _patch(torch, op, f"torch.{op}")
+    _targets.extend(
+        (owner, attribute, _name_of[id(original)]) for owner, attribute, original in _patched
+    )
 
 
 def uninstall() -> None:
