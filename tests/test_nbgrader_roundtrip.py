@@ -29,27 +29,48 @@ ASSIGNMENT = "optimisation"
 NOTEBOOK = "optimisation"
 # The function the "broken" student gets wrong, and how.
 BROKEN_TEST = "sgd"
-BROKEN_SOURCE = (
-    "def sgd_step(param, grad, state, *, lr):\n"
+BROKEN = {
+    "sgd_step": "def sgd_step(param, grad, state, *, lr):\n"
     "    param.add_(grad, alpha=lr)  # climbs instead of descending\n"
-)
-STUDENTS = ("solution", "untouched", "broken")
+}
+# Another student, for the batch grader's agreement: a correct variant and a known mistake.
+VARIANTS = {
+    "momentum_step": "def momentum_step(param, grad, state, *, lr, momentum):\n"
+    "    # the textbook form: v <- mu v - lr g, theta <- theta + v\n"
+    "    if 'velocity' not in state:\n"
+    "        state['velocity'] = -lr * grad\n"
+    "    else:\n"
+    "        state['velocity'].mul_(momentum).sub_(lr * grad)\n"
+    "    param.add_(state['velocity'])\n",
+    "adam_step": "def adam_step(param, grad, state, *, lr, beta1, beta2, eps):\n"
+    "    # no bias correction\n"
+    "    m = state.setdefault('m', torch.zeros_like(param))\n"
+    "    v = state.setdefault('v', torch.zeros_like(param))\n"
+    "    m.mul_(beta1).add_(grad, alpha=1 - beta1)\n"
+    "    v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)\n"
+    "    param.addcdiv_(m, v.sqrt().add_(eps), value=-lr)\n",
+}
+STUDENTS = ("solution", "untouched", "broken", "variants")
 # Every nbgrader command must finish well within this (a kernel per notebook on 2 shared cores).
 COMMAND_TIMEOUT = 900
 
 
-def nbgrader(course: Path, root: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run one nbgrader command in ``course``, with this checkout's ``autograder`` importable."""
-    env = {
+def environment(root: Path) -> dict:
+    """This checkout's ``autograder`` importable, and this interpreter's tools on PATH."""
+    return {
         **os.environ,
         # nbgrader runs `alembic` (the gradebook's migrations) from PATH: this interpreter's.
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
     }
+
+
+def nbgrader(course: Path, root: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run one nbgrader command in ``course``."""
     completed = subprocess.run(
         [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course}"],
         cwd=course,
-        env=env,
+        env=environment(root),
         capture_output=True,
         text=True,
         timeout=COMMAND_TIMEOUT,
@@ -64,12 +85,12 @@ def submit(course: Path, student: str, notebook: nbformat.NotebookNode) -> None:
     nbformat.write(notebook, folder / f"{NOTEBOOK}.ipynb")
 
 
-def broken(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The notebook with the answer cell of ``BROKEN_TEST`` replaced by a wrong implementation."""
+def with_answers(notebook: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
+    """A copy of the notebook whose answer cells for ``answers`` hold the given sources."""
     notebook = nbformat.from_dict(json.loads(json.dumps(notebook)))
-    answer = BY_NAME[BROKEN_TEST].answer
-    (cell,) = [cell for cell in notebook.cells if _grade_id(cell) == answer]
-    cell.source = BROKEN_SOURCE
+    for answer, source in answers.items():
+        (cell,) = [cell for cell in notebook.cells if _grade_id(cell) == answer]
+        cell.source = source
     return notebook
 
 
@@ -110,7 +131,8 @@ def course(tmp_path_factory, root: Path) -> dict:
     release = nbformat.read(course / "assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
     submit(course, "solution", source)
     submit(course, "untouched", release)
-    submit(course, "broken", broken(source))
+    submit(course, "broken", with_answers(source, BROKEN))
+    submit(course, "variants", with_answers(source, VARIANTS))
     start = time.perf_counter()
     nbgrader(course, root, "autograde", ASSIGNMENT, "--force")
     per_submission = (time.perf_counter() - start) / len(STUDENTS)
@@ -171,3 +193,22 @@ def test_feedback_html_names_the_mistake(course):
     points = BY_NAME[BROKEN_TEST].points
     assert f"{BROKEN_TEST}: 0/{points:g} points." in text
     assert "expected update" in text
+
+
+def test_batch_grader_agrees_with_nbgrader(course, root, tmp_path):
+    """Does ``autograder grade`` on nbgrader's submitted/ folder give every student, test by test,
+    the score nbgrader's test cells gave?"""
+    out, submitted = tmp_path / "grades", course["path"] / "submitted"
+    completed = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", str(submitted), "--out", str(out)],
+        env=environment(root),
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    for student in STUDENTS:
+        tests = json.loads((out / f"{student}.json").read_text())["tests"]
+        batch = {test["name"]: test["score"] for test in tests}
+        graded = {name: score for name, (score, _) in scores(course["path"], student).items()}
+        assert batch == pytest.approx(graded, abs=1e-9), student
