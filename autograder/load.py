@@ -4,8 +4,8 @@ The first stage of the grading pipeline (load → run in the sandbox → judge �
 submission contributes, cell by cell from top to bottom (so the last definition wins, as when the
 notebook runs top to bottom):
 
-1. every top-level ``import`` / ``from ... import`` of every code cell (the grader's own
-   ``autograder`` imports of nbgrader's test cells excepted);
+1. every top-level ``import`` / ``from ... import`` of every code cell (the test cells'
+   ``autograder.notebook`` and anything from ``solutions`` excepted);
 2. every *answer cell*, found by its nbgrader ``grade_id`` (``spec.ANSWER_NAMES``), without its
    top-level bare expressions (the ``print(...)`` and trial calls students leave behind);
 3. from every other cell, only definitions: functions, classes, assignments that call nothing,
@@ -33,8 +33,9 @@ from pathlib import Path
 
 from .spec import ANSWER_NAMES
 
-# Imports of the grader itself (nbgrader's test cells) are not the student's code.
-GRADER_PACKAGES = ("autograder", "solutions")
+# The test cells' API and the instructor's side are not the student's code (autograder's course
+# helpers, such as its surfaces, are: notebooks import them).
+GRADER_PACKAGES = ("autograder.notebook", "solutions")
 # Cell magics whose body is Python that runs in the notebook's namespace.
 PYTHON_CELL_MAGICS = ("time", "capture")
 _MAGIC_LINE = re.compile(r"^(\s*)(?:[%!]|[\w.]+\s*=\s*[%!]|[\w.]+\?{1,2}\s*$)")
@@ -290,7 +291,10 @@ def _imports_grader(node: ast.Import | ast.ImportFrom) -> bool:
         names = [node.module or ""] if not node.level else ["."]
     else:
         names = [alias.name for alias in node.names]
-    return any(name.split(".")[0] in GRADER_PACKAGES or name == "." for name in names)
+    return any(
+        name == "." or any(name == p or name.startswith(p + ".") for p in GRADER_PACKAGES)
+        for name in names
+    )
 
 
 def _is_main_guard(node: ast.stmt) -> bool:
