@@ -115,14 +115,14 @@ def flashcard_source(key_file: Path) -> str:
 
 
 def _flashcard_key(key_file: Path) -> dict[str, str]:
-    """The answer key as ``{card id: canonical algorithm}``; empty until the cards exist."""
+    """The answer key as ``{card id: algorithm}``; empty until the cards exist.
+
+    The key file (written with the cards) reads ``{"cards": {id: {"algorithm": ...}, ...}}``.
+    """
     if not key_file.is_file():
         return {}
-    data = json.loads(key_file.read_text())
-    cards = data.get("cards", data) if isinstance(data, dict) else data
-    if isinstance(cards, list):  # [{"id": ..., "algorithm": ...}, ...]
-        return {card["id"]: card["algorithm"] for card in cards}
-    return {str(card): str(answer) for card, answer in cards.items()}
+    cards = json.loads(key_file.read_text())["cards"]
+    return {card: entry["algorithm"] for card, entry in cards.items()}
 
 
 # --- test cells from the spec ---
