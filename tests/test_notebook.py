@@ -222,9 +222,10 @@ def bound_names(statement: ast.stmt) -> set[str]:
 def test_release_fails_only_where_an_exercise_is_missing(release_run, root):
     """In the untouched release, does every error come from an unwritten exercise?
 
-    The rule: a test cell fails with the grader's feedback (AssertionError); a cell that uses an
-    answer name may fail with the stub's NotImplementedError and its message; every other cell
-    (set-up, demonstrations with torch.optim, the experiment, the flash cards) runs cleanly.
+    The rule: a test cell fails with the grader's feedback scoring 0 (AssertionError); a cell
+    that uses an answer name may fail with the stub's NotImplementedError and its message; every
+    other cell (set-up, demonstrations with torch.optim, the experiment, the flash cards) runs
+    cleanly.
     """
     notebook, _ = release_run
     message = stub_message(root)
@@ -236,7 +237,8 @@ def test_release_fails_only_where_an_exercise_is_missing(release_run, root):
         (error,) = errors(cell)
         if grade_cell(cell):
             assert error.ename == "AssertionError", (cell.id, error.ename, error.evalue)
-            assert "NotImplementedError" in error.evalue or "not defined" in error.evalue
+            test = cell.metadata["nbgrader"]["grade_id"].removeprefix("test_")
+            assert error.evalue.startswith(f"{test}: 0/"), error.evalue  # feedback, scored 0
         else:
             assert cell.id in using, (cell.id, error.ename, error.evalue)
             assert (error.ename, error.evalue) == ("NotImplementedError", message), cell.id
