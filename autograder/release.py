@@ -134,6 +134,7 @@ def student_entries(root: Path = ROOT, assignment: str = ASSIGNMENT) -> list[Ent
             for p in sorted((root / "assets" / "flashcards").glob("*.png"))
         ),
         Entry((top / "requirements.txt").as_posix(), requirements(root).encode()),
+        Entry((top / "pyproject.toml").as_posix(), student_pyproject(root).encode()),
         Entry((top / "README.md").as_posix(), _student_readme(root, assignment).encode()),
     ]
     check_closed(entries, requirements(root))
@@ -301,6 +302,43 @@ def requirements(root: Path = ROOT) -> str:
     project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
     lines = [*project["dependencies"], *project["optional-dependencies"]["course"]]
     return "\n".join(sorted(lines, key=str.lower)) + "\n"
+
+
+STUDENT_PYPROJECT = """\
+# The student's part of the course package: `pip install .` here (or `pip install` the zip) gives
+# the `autograder` command and lets notebooks anywhere import the package.
+[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = {name}
+version = {version}
+description = "The exercises' self-check (public cases only)"
+requires-python = {python}
+dependencies = {dependencies}
+
+[project.scripts]
+autograder = "autograder.cli:main"
+
+[tool.setuptools.packages.find]
+include = ["autograder*"]
+
+[tool.setuptools.package-data]
+autograder = ["data/*", "fonts/*"]
+"""
+
+
+def student_pyproject(root: Path = ROOT) -> str:
+    """``pyproject.toml`` for the bundle: the same distribution name and version as the course
+    package, the dependencies of ``requirements``, the student's modules only."""
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    return STUDENT_PYPROJECT.format(
+        name=json.dumps(project["name"]),
+        version=json.dumps(project["version"]),
+        python=json.dumps(project["requires-python"]),
+        dependencies=json.dumps(requirements(root).split()),
+    )
 
 
 def _student_readme(root: Path, assignment: str) -> str:

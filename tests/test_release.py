@@ -48,7 +48,7 @@ from autograder import release
 from autograder.spec import ANSWER_NAMES, TEST_NAMES
 
 TOP = release.ASSIGNMENT
-SUFFIXES = {".py", ".ipynb", ".png", ".json", ".md", ".txt", ".ttf"}
+SUFFIXES = {".py", ".ipynb", ".png", ".json", ".md", ".txt", ".ttf", ".toml"}
 INSTRUCTOR_PARTS = {"solutions", ".git", "gradebook.db", "submitted", "autograded", "feedback"}
 # Never for students: drawing the rule cards (formula -> algorithm), authoring, the batch
 # grader, its sandbox and gradebook, Gradescope's zip, the release builder.
@@ -122,7 +122,7 @@ def test_bundle_has_what_students_need(files):
     assert any(re.fullmatch(rf"{TOP}/[^/]+\.ipynb", name) for name in names)
     assert f"{TOP}/test_{TOP}.py" in names
     assert f"{TOP}/autograder/data/public_expectations.json" in names
-    assert {f"{TOP}/README.md", f"{TOP}/requirements.txt"} <= names
+    assert {f"{TOP}/README.md", f"{TOP}/requirements.txt", f"{TOP}/pyproject.toml"} <= names
     cards = sorted(Path("assets/flashcards").glob("*.png"))
     assert cards, "no flash cards in assets/flashcards/"
     assert {f"{TOP}/assets/flashcards/{card.name}" for card in cards} <= names
@@ -393,6 +393,24 @@ def _pytest(unpacked: Path, tmp_path: Path, *args: str) -> dict[str, str | None]
         message = None if failure is None else failure.get("message") or failure.text
         outcome[name] = message and message.removeprefix("Failed: ")
     return outcome
+
+
+@pytest.mark.slow
+def test_pip_installs_the_bundled_package_only(bundle, files, tmp_path):
+    """Does ``pip install`` of the zip install the bundle's package, file for file, and no more?"""
+    target = tmp_path / "site"
+    command = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation"]
+    done = subprocess.run(
+        [*command, "--target", str(target), str(bundle)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    installed = {
+        path.relative_to(target).as_posix()
+        for path in (target / "autograder").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    bundled = {name.split("/", 1)[1] for name in files if name.startswith(f"{TOP}/autograder/")}
+    assert installed == bundled
 
 
 def test_bundle_runs_without_the_repository(unpacked):
