@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .notebook import awaiting_key, silenced
 from .result import Finding, TestResult
 from .spec import TEST_NAMES
 
@@ -34,16 +35,19 @@ class SelfCheck:
 
     @property
     def passed(self) -> bool:
-        return all(result.passed for result in self.results)
+        return all(ok(result) for result in self.results)
 
     def result(self, name: str) -> TestResult:
         return next(result for result in self.results if result.name == name)
+
+    def ok(self, name: str) -> bool:
+        return ok(self.result(name))
 
     def feedback(self, name: str) -> str:
         """What the student reads for one failing test: its feedback, then, when its answer was
         not found, the problems met while reading the file (a syntax error explains a lot)."""
         result = self.result(name)
-        lines = [f"{name}: {result.score:g}/{result.max_score:g} points.", result.feedback]
+        lines = [f"{name}: {_score(result)}/{result.max_score:g} points.", result.feedback]
         if self.problems and any(finding.kind == "missing" for finding in result.findings):
             lines += ["While reading your file:", *(f"- {problem}" for problem in self.problems)]
         return "\n".join(lines)
@@ -54,7 +58,6 @@ def run(path: Path, tests: list[str] | None = None) -> SelfCheck:
     do not mix with the report)."""
     from .engine import grade_namespace
     from .load import load_submission, namespace_from
-    from .notebook import silenced
 
     submission = load_submission(Path(path))
     results = []
@@ -71,23 +74,37 @@ def run(path: Path, tests: list[str] | None = None) -> SelfCheck:
 
 
 def render(check: SelfCheck) -> str:
-    """The report: one line per test, feedback indented under failures, the total last."""
-    ok, ko = _marks()
+    """The report: one line per test, feedback indented under the others, the total last."""
+    marks = _marks()
     width = max(len(result.name) for result in check.results)
     lines = [f"Self-check of {check.path.name} (public cases; the hidden cases decide the grade)"]
-    lines += [f"  ! {problem}" for problem in check.problems]
     for result in check.results:
-        mark = ok if result.passed else ko
-        lines.append(f"  {mark} {result.name:<{width}}  {result.score:g}/{result.max_score:g}")
+        lines.append(
+            f"  {marks[ok(result)]} {result.name:<{width}}  {_score(result)}/{result.max_score:g}"
+        )
         if not result.passed:
-            lines += [INDENT + line for line in result.feedback.splitlines()]
-    score = sum(result.score for result in check.results)
-    total = sum(result.max_score for result in check.results)
-    passed = sum(result.passed for result in check.results)
+            feedback = check.feedback(result.name).splitlines()[1:]
+            lines += [INDENT + line for line in feedback]
+    scored = [result for result in check.results if not awaiting_key(result)]
+    score = sum(result.score for result in scored)
+    total = sum(result.max_score for result in scored)
+    passed = sum(ok(result) for result in check.results)
+    later = [result.name for result in check.results if awaiting_key(result)]
     lines.append(
-        f"  public cases: {score:g}/{total:g} points, {passed} of {len(check.results)} tests pass"
+        f"  public cases: {score:g}/{total:g} points"
+        + (f" ({', '.join(later)} scored when your instructor grades)" if later else "")
+        + f", {passed} of {len(check.results)} tests pass"
     )
     return "\n".join(lines)
+
+
+def ok(result: TestResult) -> bool:
+    """Passed, or well formed where only the instructor can score it (the flash cards)."""
+    return result.passed or awaiting_key(result)
+
+
+def _score(result: TestResult) -> str:
+    return "?" if awaiting_key(result) else f"{result.score:g}"
 
 
 def main(*, path: Path, tests: list[str] | None) -> int:
@@ -105,10 +122,10 @@ def main(*, path: Path, tests: list[str] | None) -> int:
     return 0 if check.passed else 1
 
 
-def _marks() -> tuple[str, str]:
+def _marks() -> dict[bool, str]:
     """✓ and ✗ where the terminal can print them, else ``ok`` and ``FAIL``."""
     try:
         "✓✗".encode(sys.stdout.encoding or "ascii")
     except (UnicodeEncodeError, LookupError):
-        return "ok", "FAIL"
-    return "✓", "✗"
+        return {True: "ok", False: "FAIL"}
+    return {True: "✓", False: "✗"}

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder import engine, notebook, selfcheck
+from autograder.cards import key as answer_key
 from autograder.result import Finding, TestResult
 from autograder.spec import BY_NAME, TEST_NAMES
 
@@ -51,9 +51,7 @@ def complete_source(root: Path) -> str:
     for module in REFERENCE_MODULES:
         text = (root / "solutions" / "reference" / f"{module}.py").read_text()
         parts.append("\n".join(line for line in text.splitlines() if not line.startswith("from .")))
-    key = root / "solutions" / "flashcard_key.json"
-    if key.exists():
-        parts.append(f"FLASHCARD_ANSWERS = {json.loads(key.read_text())!r}")
+    parts.append(f"FLASHCARD_ANSWERS = {answer_key.answers(answer_key.load_key())!r}")
     return "\n\n".join(parts) + "\n"
 
 
@@ -147,6 +145,51 @@ def test_flashcards_give_partial_credit(monkeypatch, capfd, score, returns, prin
     out, err = capfd.readouterr()
     assert err == ""
     assert ("3 of 8 cards are wrong" in out) == prints
+
+
+def ungraded(readable: int, *others: Finding) -> TestResult:
+    """The flash cards on a student's machine (no answer key): ``readable`` of 14 cards named."""
+    note = Finding("ungraded", "Checked when your instructor grades.", None)
+    note.details = {"readable": readable, "cards": 14}
+    return TestResult("flashcards", 0.0, BY_NAME["flashcards"].points, [*others, note])
+
+
+@pytest.mark.parametrize(
+    ("result", "fails"),
+    [
+        (ungraded(14), False),
+        (ungraded(13, Finding("missing", "Card rule-x has no answer.")), True),
+    ],
+    ids=["well formed", "a card unanswered"],
+)
+def test_flashcards_without_the_key(monkeypatch, capfd, result, fails):
+    """Without the answer key, does a well-formed answer pass with a note on stdout (no score
+    shown as nbgrader's partial credit), and a malformed one fail?"""
+    monkeypatch.setattr(engine, "grade_namespace", lambda *args, **kwargs: [result])
+    if fails:
+        with pytest.raises(AssertionError, match="Card rule-x has no answer"):
+            notebook.check("flashcards", {"FLASHCARD_ANSWERS": {}})
+    else:
+        assert notebook.check("flashcards", {"FLASHCARD_ANSWERS": {}}) is None
+        out, err = capfd.readouterr()
+        assert (out, err) == ("Checked when your instructor grades.\n", "")
+
+
+def test_report_leaves_unkeyed_flashcards_to_the_instructor(monkeypatch, complete, capsys):
+    """Does the report show well-formed flash cards as passing, unscored, out of the total?"""
+    real = engine.grade_namespace
+
+    def without_key(namespace, *, tests, hidden):
+        return [ungraded(14)] if list(tests) == ["flashcards"] else real(namespace, tests=tests)
+
+    monkeypatch.setattr(engine, "grade_namespace", without_key)
+    assert selfcheck.main(path=complete, tests=["sgd", "flashcards"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].split() == ["✓", "flashcards", "?/2"]
+    assert lines[-1].strip() == (
+        "public cases: 2/2 points (flashcards scored when your instructor grades), "
+        "2 of 2 tests pass"
+    )
 
 
 # --- python -m autograder check -------------------------------------------------------------
