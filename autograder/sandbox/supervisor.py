@@ -90,7 +90,11 @@ class Sandbox:
         os.chmod(self._scratch, 0o711)  # children may enter their own folder, not list others
 
     def close(self) -> None:
+        """Remove the children's folders and any pids cgroup whose removal had to wait."""
         shutil.rmtree(self._scratch, ignore_errors=True)
+        for base in (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup")):
+            for group in base.glob(f"autograder-{uid_block() // 10_000}*"):
+                remove_pids_cgroup(group.name)
 
     def run(self, submission: Submission, plan: list[PlannedTest]) -> Run:
         """Run every test of ``plan``; never raises because of the submission."""
