@@ -16,7 +16,7 @@ What it proves (each test says which question it answers):
   with a clear message on its own stubs, and passes on the reference solutions (as a ``.py`` file
   and as a filled-in copy of the notebook); ``python -m autograder check`` agrees.
 
-The Gradescope side is in ``tests/test_release_gradescope.py``.
+Student-visible feedback (nbgrader cells, Gradescope) is in ``tests/test_release_feedback.py``.
 """
 
 from __future__ import annotations

@@ -7,10 +7,12 @@ Two paths reach students: the message of a failing nbgrader test cell
 written here, independently of ``solutions/`` (so the student's own code quoted back is not a
 false alarm):
 
-- *overfit*: correct on exactly the public cases' (lr, shape, dtype) and 25 % off elsewhere — it
-  passes the self-check and fails the hidden cases, which is when a grader is tempted to explain
-  with hidden numbers;
-- *wrong*: off everywhere, every flash card answered "adam".
+- *overfit*: step functions correct on exactly the public cases' (lr, shape, dtype) and 25 % off
+  elsewhere — they pass the self-check and fail the hidden cases, which is when a grader is
+  tempted to explain with hidden numbers;
+- *wrong*: step functions off everywhere, every flash card answered "adam".
+
+Both have ``gradient_descent`` and ``MySGD`` 25 % off everywhere.
 
 A hidden expectation is any float or update of the reference's observations on the hidden cases
 (to 5 significant digits, round numbers aside) that is neither in the public expectations nor
@@ -43,6 +45,8 @@ from autograder.checks.step import PUBLIC_STEP_HYPERS
 from autograder.notebook import check
 
 STEP_TESTS = tuple(PUBLIC_STEP_HYPERS)
+# Written below 25 % off everywhere (MyAdam is left out: it scores 0 as missing).
+CODE_TESTS = (*STEP_TESTS, "gradient_descent", "my_sgd")
 
 # Textbook updates, written here (not copied from solutions/), each wrapped by `_graded`.
 SUBMISSION = """
@@ -93,6 +97,30 @@ def _nesterov(param, grad, state, *, lr, momentum):
     _momentum(param, grad, state, lr=lr, momentum=momentum, look_ahead=True)
 
 
+def gradient_descent(f, x0, *, lr, steps):
+    points = [x0.detach().clone()]
+    for _ in range(steps):
+        x = points[-1].clone().requires_grad_(True)
+        (slope,) = torch.autograd.grad(f(x), x)
+        points.append(x.detach() - 1.25 * lr * slope)
+    return torch.stack(points)
+
+
+class MySGD:
+    def __init__(self, params, lr):
+        self.tensors, self.lr = list(params), lr
+
+    def step(self):
+        with torch.no_grad():
+            for tensor in self.tensors:
+                if tensor.grad is not None:
+                    tensor -= 1.25 * self.lr * tensor.grad
+
+    def zero_grad(self):
+        for tensor in self.tensors:
+            tensor.grad = None
+
+
 sgd_step = _graded("sgd", _sgd)
 momentum_step = _graded("momentum", _momentum)
 nesterov_step = _graded("nesterov", _nesterov)
@@ -137,10 +165,10 @@ def _namespace(source: str) -> dict:
 
 @pytest.fixture(scope="module")
 def hidden():
-    """Step test name -> its hidden cases only (the cases after the public ones)."""
+    """Code test name -> its hidden cases only (the cases after the public ones)."""
     return {
         name: expect.cases(name, hidden=True)[len(expect.cases(name, hidden=False)) :]
-        for name in STEP_TESTS
+        for name in CODE_TESTS
     }
 
 
@@ -151,7 +179,7 @@ def _secret_numbers(hidden: dict, namespace: dict) -> set[str]:
         return {significant(x) for x in (*floats(observations), *updates(observations))}
 
     secret, known = set(), set()
-    for name in STEP_TESTS:
+    for name in CODE_TESTS:
         cases = hidden[name]
         secret |= numbers(expect.expected(name, cases, hidden=True))
         known |= numbers(engine.run_test(name, namespace, cases))
@@ -188,12 +216,12 @@ def test_hidden_cell_messages_do_not_leak(kind, hidden, root, capsys):
     source = _submission(kind)
     namespace = _namespace(source)
     messages = []
-    for name in (*STEP_TESTS, "flashcards"):
+    for name in (*CODE_TESTS, "flashcards"):
         try:
             check(name, namespace, hidden=True)
         except AssertionError as error:
             messages.append(str(error))
-    assert len(messages) >= len(STEP_TESTS), "the submission should fail its hidden cases"
+    assert len(messages) >= len(CODE_TESTS), "the submission should fail its hidden cases"
     messages.append(capsys.readouterr().out)  # partial credit explains itself on stdout
     _assert_no_leak("\n".join(messages), hidden, source, root)
 
@@ -231,6 +259,6 @@ def test_gradescope_output_does_not_leak(kind, gradescope_zip, hidden, root, tmp
     assert done.returncode == 0, done.stderr
     data = json.loads((fake / "results" / "results.json").read_text())
     scores = {test["name"]: test["score"] for test in data["tests"]}
-    assert all(scores[name] == 0 for name in STEP_TESTS), scores
+    assert all(scores[name] == 0 for name in CODE_TESTS), scores
     visible = [data.get("output", "")] + [test.get("output", "") for test in data["tests"]]
     _assert_no_leak("\n".join(visible), hidden, source, root)
