@@ -50,6 +50,7 @@ STUDENT_MODULES: tuple[str, ...] = (
     "selfcheck.py",  # `check` and the assignment's pytest
     "notebook.py",  # the notebook's test cells: check(name, globals())
     "load.py",  # reads the notebook's answer cells for the self-check
+    "needed.py",  # keeps only the code the answers need (the self-check starts fast)
     "engine.py",  # grade_namespace
     "spec.py",
     "cases.py",
