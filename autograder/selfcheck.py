@@ -58,11 +58,12 @@ def run(path: Path, tests: list[str] | None = None) -> SelfCheck:
     do not mix with the report)."""
     from .engine import grade_namespace
     from .load import load_submission, namespace_from
+    from .needed import needed_only
 
     submission = load_submission(Path(path))
     results = []
     with silenced():
-        namespace = namespace_from(submission)
+        namespace = namespace_from(needed_only(submission))
         for name in tests or TEST_NAMES:
             try:
                 results += grade_namespace(namespace, tests=[name], hidden=False)
