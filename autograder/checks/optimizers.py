@@ -62,13 +62,18 @@ class _AdamStepShim:
     """Stands in for the student's ``adam_step``: torch's own Adam kernel on one parameter."""
 
     kernel = staticmethod(_single_tensor_adam)
+    # Marks a state dict the shim has initialised. The student's MyAdam may fill ``state`` before
+    # calling adam_step (torch's own keys with ``step = 0`` an int, or keys of its own): those are
+    # initial values for the student's adam_step, which the shim replaces, so they are replaced too.
+    OWNED = "_autograder_adam_step_shim"
 
     def __init__(self):
         self.calls = 0
 
     def __call__(self, param, grad, state, *, lr, beta1, beta2, eps):
         self.calls += 1
-        if "exp_avg" not in state:  # torch.optim.Adam's keys, so that its subclasses work too
+        if not state.get(self.OWNED):  # torch.optim.Adam's keys, so that its subclasses work too
+            state[self.OWNED] = True
             state["step"] = torch.tensor(0.0)
             state["exp_avg"] = torch.zeros_like(param)
             state["exp_avg_sq"] = torch.zeros_like(param)
