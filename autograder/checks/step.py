@@ -144,6 +144,7 @@ def run(step_fn, case: StepCase) -> dict:
         ``forbidden``: the calls to torch's optimiser kernels (``tripwire``), if any.
     """
     params, grads = step_inputs(case)
+    pristine = [[grad.clone() for grad in row] for row in grads]
     states = [{} for _ in params]
     observation = {
         "trajectory": [[flat(param) for param in params]],
@@ -174,15 +175,38 @@ def run(step_fn, case: StepCase) -> dict:
                 if param.shape != shape and observation["shape_changed"] is None:
                     observation["shape_changed"] = {"got": list(param.shape), **where}
             observation["trajectory"].append([flat(param) for param in params])
+    if observation["grad_modified"] is None:
+        observation["grad_modified"] = _earlier_grad_modified(grads, pristine)
     return observation
+
+
+def _earlier_grad_modified(grads, pristine) -> dict | None:
+    """Where a gradient changed after its call returned: ``state`` kept a reference to ``grad``
+    (``state["b"] = grad`` without ``clone()``) and a later call updated it in place."""
+    for step, (row, saved) in enumerate(zip(grads, pristine), start=1):
+        for index, (grad, before) in enumerate(zip(row, saved)):
+            if not torch.equal(grad, before):
+                return {"step": step, "param": index, "after": True}
+    return None
+
+
+def _grad_when(modified: dict) -> str:
+    if not modified.get("after"):
+        return f"at step {modified['step']}"
+    return (
+        f"of step {modified['step']}, parameter {modified['param']}, after that call returned: "
+        "`state` probably keeps a reference to `grad` (store grad.clone()) and a later call "
+        "changed it"
+    )
 
 
 def judge(test, cases, observations, expected) -> list[Finding]:
     """Findings for a step function, first failing case first."""
     findings = []
     for case, got, want in zip(cases, observations, expected):
+        relative = compare.bias_correction_allowance(case.hyper, case.steps, case.dtype)
         mismatch = compare.first_update_mismatch(
-            got["trajectory"], want["trajectory"], case.dtype, case.shapes
+            got["trajectory"], want["trajectory"], case.dtype, case.shapes, relative
         )
         label = f"Case {case.id!r} ({case.dtype}, shapes {list(case.shapes)}, {case.hyper})"
         if got.get("forbidden"):
@@ -215,7 +239,7 @@ def judge(test, cases, observations, expected) -> list[Finding]:
                 Finding(
                     "side_condition",
                     f"{label}: `{test.answer}` modified `grad` "
-                    f"at step {got['grad_modified']['step']}; "
+                    f"{_grad_when(got['grad_modified'])}; "
                     "treat it as read-only (use out-of-place operations on it, or clone it first).",
                     case.id,
                     got["grad_modified"],
