@@ -15,6 +15,12 @@ second bounds rounding when the new value is stored in ``param`` (out-of-place a
 back). Comparing updates rather than values means a mistake that changes only tiny updates
 (``eps`` placement with tiny gradients) is as visible as one that changes large ones, whatever the
 size of the parameter.
+
+Adam's bias corrections :math:`1 - \beta^t` are scalars recomputed at every step, not state: an
+implementation that computes them in the working precision (a step counter kept as a tensor of
+the parameter's dtype) rounds :math:`\beta` and :math:`\beta^t`, an error that
+:math:`1 - \beta^t` amplifies when :math:`\beta` is near 1. ``bias_correction_allowance`` adds
+that, relative to the update itself (see its docstring).
 """
 
 from __future__ import annotations
@@ -68,11 +74,13 @@ def first_update_mismatch(
     want: list[list[list[float]]],
     dtype: str,
     shapes: tuple[tuple[int, ...], ...],
+    relative: torch.Tensor | None = None,
 ) -> Mismatch | None:
     """The first (step, parameter) in call order at which the updates differ, or ``None``.
 
     ``got`` may be shorter than ``want`` (the student's code stopped early): only the steps both
-    have are compared.
+    have are compared. ``relative[t - 1]``, when given, is a further allowance at step ``t``
+    relative to the reference's update itself (``bias_correction_allowance``).
     """
     eps = torch.finfo(DTYPES[dtype]).eps
     steps = min(len(got), len(want)) - 1
@@ -89,6 +97,8 @@ def first_update_mismatch(
         allowed = C_ACCUMULATE * t * eps * scale + C_STORE * eps * (
             want_p[1:].abs() + want_p[:-1].abs()
         )
+        if relative is not None:
+            allowed = allowed + relative[:steps].unsqueeze(1) * want_delta.abs()
         diff = (got_delta - want_delta).abs()
         bad = ~(diff <= allowed)  # NaN counts as bad
         if not bad.any():
@@ -109,6 +119,32 @@ def first_update_mismatch(
             total=int(bad[step].numel()),
         )
     return first
+
+
+def bias_correction_allowance(hyper: dict, steps: int, dtype: str) -> torch.Tensor | None:
+    r"""The relative error of an update whose bias corrections are computed in the dtype.
+
+    With :math:`\beta` rounded (relative error :math:`\le \varepsilon/2`, raised to the power
+    :math:`t`), :math:`\beta^t` and :math:`1 - \beta^t` each rounded once,
+
+    .. math::
+        \kappa_t(\beta) = \varepsilon \left(1 + \frac{(t + 1)\, \beta^t}{1 - \beta^t}\right)
+
+    bounds the relative error of :math:`1 - \beta^t`. Adam's update is proportional to
+    :math:`\sqrt{1 - \beta_2^t} / (1 - \beta_1^t)` (exactly when eps is negligible, less
+    sensitive otherwise), so it may differ by :math:`\kappa_t(\beta_1) + \frac12
+    \kappa_t(\beta_2)` of itself. ``None`` when ``hyper`` has no ``beta1`` and ``beta2``.
+    """
+    if "beta1" not in hyper or "beta2" not in hyper:
+        return None
+    eps = torch.finfo(DTYPES[dtype]).eps
+    t = torch.arange(1, steps + 1, dtype=torch.float64)
+
+    def kappa(beta: float) -> torch.Tensor:
+        power = torch.tensor(float(beta), dtype=torch.float64) ** t
+        return eps * (1 + (t + 1) * power / (1 - power))
+
+    return kappa(hyper["beta1"]) + 0.5 * kappa(hyper["beta2"])
 
 
 def updates_match(got, want, dtype, shapes) -> bool:
