@@ -192,3 +192,16 @@ def test_the_class_stubs_keep_their_methods(notebook, nbgrader_config):
         run(sources[name], namespace)
         assert all(method in vars(namespace[name]) for method in methods)
     assert BY_NAME["my_adam"].answer == "MyAdam"
+
+
+@pytest.mark.slow
+def test_sync_check_passes_on_the_repository(capsys):
+    """Does ``autograder sync --check`` find the notebook and the public expectations up to date?"""
+    assert authoring.main(check=True) == 0, capsys.readouterr().out
+
+
+def test_sync_check_fails_without_solutions(monkeypatch, tmp_path, capsys):
+    """Does ``sync`` refuse to run (exit 1) where the instructor's solutions/ is absent?"""
+    monkeypatch.setenv("AUTOGRADER_SOLUTIONS", str(tmp_path))
+    assert authoring.main(check=True) == 1
+    assert "solutions/" in capsys.readouterr().out
