@@ -50,6 +50,7 @@ VARIANTS = {
     "    v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)\n"
     "    param.addcdiv_(m, v.sqrt().add_(eps), value=-lr)\n",
 }
+WRONG_CARDS = 3
 STUDENTS = ("solution", "untouched", "broken", "variants")
 # Every nbgrader command must finish well within this (a kernel per notebook on 2 shared cores).
 COMMAND_TIMEOUT = 900
@@ -83,6 +84,20 @@ def submit(course: Path, student: str, notebook: nbformat.NotebookNode) -> None:
     folder = course / "submitted" / student / ASSIGNMENT
     folder.mkdir(parents=True)
     nbformat.write(notebook, folder / f"{NOTEBOOK}.ipynb")
+
+
+def partly_right_quiz() -> dict[str, str]:
+    """A flash-card answer cell with three cards wrong and the others in people's spellings."""
+    from autograder.cards import key as answer_key
+
+    spelled = {"momentum": "SGD with momentum", "rmsprop": "RMSprop", "adagrad": "AdaGrad"}
+    answers = {
+        card: spelled.get(algorithm, algorithm.replace("_", " ").title())
+        for card, algorithm in answer_key.answers(answer_key.load_key()).items()
+    }
+    for card in sorted(answers)[:WRONG_CARDS]:
+        answers[card] = "Adam" if answers[card] != "Adam" else "SGD"
+    return {"FLASHCARD_ANSWERS": f"FLASHCARD_ANSWERS = {answers!r}\n"}
 
 
 def with_answers(notebook: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
@@ -132,7 +147,7 @@ def course(tmp_path_factory, root: Path) -> dict:
     submit(course, "solution", source)
     submit(course, "untouched", release)
     submit(course, "broken", with_answers(source, BROKEN))
-    submit(course, "variants", with_answers(source, VARIANTS))
+    submit(course, "variants", with_answers(source, {**VARIANTS, **partly_right_quiz()}))
     start = time.perf_counter()
     nbgrader(course, root, "autograde", ASSIGNMENT, "--force")
     per_submission = (time.perf_counter() - start) / len(STUDENTS)
@@ -193,6 +208,15 @@ def test_feedback_html_names_the_mistake(course):
     points = BY_NAME[BROKEN_TEST].points
     assert f"{BROKEN_TEST}: 0/{points:g} points." in text
     assert "expected update" in text
+
+
+def test_quiz_gets_partial_credit(course):
+    """Does nbgrader give the quiz partial credit, one share of the points per right card?"""
+    from autograder.cards import key as answer_key
+
+    cards = len(answer_key.answers(answer_key.load_key()))
+    score, points = scores(course["path"], "variants")["flashcards"]
+    assert score == pytest.approx(points * (cards - WRONG_CARDS) / cards)
 
 
 def test_batch_grader_agrees_with_nbgrader(course, root, tmp_path):
