@@ -11,6 +11,7 @@ committed ``assignments/optimisation/`` byte for byte: nothing is ignored.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,12 +21,10 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ASSIGNMENT = "optimisation"
-# What students get: the notebook and the public self-check, nothing of the instructor's.
-RELEASED_FILES = {"optimisation.ipynb", "test_optimisation.py", "conftest.py"}
 
 
-def generate(root: Path, assignment: str, out: Path) -> subprocess.CompletedProcess:
-    """``nbgrader generate_assignment`` from the repository root, into ``out``."""
+def generate(course: Path, assignment: str, out: Path) -> subprocess.CompletedProcess:
+    """``nbgrader generate_assignment`` in the course directory ``course``, into ``out``."""
     env = {
         **os.environ,
         # nbgrader runs `alembic` (the gradebook's migrations) from PATH: this interpreter's.
@@ -41,13 +40,27 @@ def generate(root: Path, assignment: str, out: Path) -> subprocess.CompletedProc
             "--force",
             f"--CourseDirectory.release_directory={out / 'assignments'}",
             f"--CourseDirectory.db_url=sqlite:///{out / 'gradebook.db'}",
+            f"--CourseDirectory.root={course}",
         ],
-        cwd=root,
+        cwd=course,
         env=env,
         capture_output=True,
         text=True,
         timeout=600,
     )
+
+
+def student_files(root: Path) -> set[str]:
+    """What students get: every file git tracks in the source assignment folder (the notebook,
+    the public self-check and its settings), nothing of what a local run leaves there."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--", f"solutions/{ASSIGNMENT}"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return {Path(name).relative_to(f"solutions/{ASSIGNMENT}").as_posix() for name in listed}
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -75,9 +88,10 @@ def test_committed_release_is_fresh(root, fresh):
     assert stale == [], "run `nbgrader generate_assignment optimisation --force` and commit"
 
 
-def test_release_holds_only_student_files(fresh):
+def test_release_holds_only_student_files(root, fresh):
     """Does the release hold the notebook and the self-check, and no solution or hidden test?"""
-    assert set(files(fresh)) == RELEASED_FILES
+    assert set(files(fresh)) == student_files(root)
+    assert {"optimisation.ipynb", "test_optimisation.py"} <= student_files(root)
     text = (fresh / "optimisation.ipynb").read_text()
     assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
     assert "hidden=True" not in text
@@ -89,3 +103,29 @@ def test_reference_folder_is_not_an_assignment(root, tmp_path):
     assert completed.returncode != 0
     assert "No notebooks were matched" in completed.stdout + completed.stderr
     assert not (tmp_path / "assignments" / "reference").exists()
+
+
+# What a local run leaves in the source folder: none of it may reach students.
+LEFTOVERS = (
+    ".pytest_cache/v/cache/lastfailed",
+    "__pycache__/conftest.cpython-311.pyc",
+    ".ipynb_checkpoints/optimisation-checkpoint.ipynb",
+    "runs/adam-lr0.001/events.out.tfevents.1",
+    "gradebook.db",
+    "model.pt",
+)
+
+
+def test_leftovers_are_not_released(root, tmp_path):
+    """Are caches, checkpoints, TensorBoard logs and saved models in solutions/optimisation kept
+    out of the release by nbgrader_config.py's ignore list?"""
+    course = tmp_path / "course"
+    shutil.copytree(root / "solutions" / ASSIGNMENT, course / "solutions" / ASSIGNMENT)
+    shutil.copy(root / "nbgrader_config.py", course)
+    for leftover in LEFTOVERS:
+        path = course / "solutions" / ASSIGNMENT / leftover
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("instructor's leftover")
+    completed = generate(course, ASSIGNMENT, tmp_path / "out")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert set(files(tmp_path / "out" / "assignments" / ASSIGNMENT)) == student_files(root)
