@@ -17,10 +17,13 @@ back). Comparing updates rather than values means a mistake that changes only ti
 size of the parameter.
 
 Adam's bias corrections :math:`1 - \beta^t` are scalars recomputed at every step, not state: an
-implementation that computes them in the working precision (a step counter kept as a tensor of
-the parameter's dtype) rounds :math:`\beta` and :math:`\beta^t`, an error that
-:math:`1 - \beta^t` amplifies when :math:`\beta` is near 1. ``bias_correction_allowance`` adds
-that, relative to the update itself (see its docstring).
+implementation that keeps its step counter as a tensor — as ``torch.optim.Adam`` itself does, in
+float32 — computes ``beta ** t`` in float32 (PyTorch promotes a Python float to the default dtype
+against an integer tensor), whatever the parameter's dtype. That rounds :math:`\beta` and
+:math:`\beta^t`, an error that :math:`1 - \beta^t` amplifies when :math:`\beta` is near 1.
+``bias_correction_allowance`` adds that, relative to the update itself (see its docstring). The
+catalogued Adam mistakes that hide inside it (``eps`` moved by a factor :math:`\sqrt{1-\beta_2^t}`)
+still show, by orders of magnitude, in the eps-dominated and tiny-gradient cases.
 """
 
 from __future__ import annotations
@@ -133,11 +136,13 @@ def bias_correction_allowance(hyper: dict, steps: int, dtype: str) -> torch.Tens
     bounds the relative error of :math:`1 - \beta^t`. Adam's update is proportional to
     :math:`\sqrt{1 - \beta_2^t} / (1 - \beta_1^t)` (exactly when eps is negligible, less
     sensitive otherwise), so it may differ by :math:`\kappa_t(\beta_1) + \frac12
-    \kappa_t(\beta_2)` of itself. ``None`` when ``hyper`` has no ``beta1`` and ``beta2``.
+    \kappa_t(\beta_2)` of itself. :math:`\varepsilon` is float32's at least: a step counter held
+    as a tensor, torch's own style, makes the corrections float32 even for float64 parameters.
+    ``None`` when ``hyper`` has no ``beta1`` and ``beta2``.
     """
     if "beta1" not in hyper or "beta2" not in hyper:
         return None
-    eps = torch.finfo(DTYPES[dtype]).eps
+    eps = max(torch.finfo(DTYPES[dtype]).eps, torch.finfo(torch.float32).eps)
     t = torch.arange(1, steps + 1, dtype=torch.float64)
 
     def kappa(beta: float) -> torch.Tensor:

@@ -42,6 +42,12 @@ def _step(test: str) -> list[StepCase]:
     cases.append(
         StepCase(f"{test}/hidden/100 steps", hypers[-1], ((4,),), "float32", 100, seed + 300)
     )
+    # Two parameters of one shape: state kept per shape, not per parameter, shows.
+    cases.append(
+        StepCase(
+            f"{test}/hidden/same shapes", hypers[0], ((3,), (3,), ()), "float64", 12, seed + 400
+        )
+    )
     return cases
 
 

@@ -757,6 +757,37 @@ def adam_step(param, grad, state, *, lr, beta1, beta2, eps):
     param.sub_(lr * (m / (1 - beta1 ** t)) / ((v / (1 - beta2 ** t)).sqrt() + eps))
 """,
 )
+ok(
+    "adam_step",
+    "torch-style float32 tensor step counter used directly in beta ** t",
+    """
+def adam_step(param, grad, state, *, lr, beta1, beta2, eps):
+    if not state:
+        state["step"] = torch.tensor(0.0)
+        state["exp_avg"] = torch.zeros_like(param)
+        state["exp_avg_sq"] = torch.zeros_like(param)
+    state["step"] += 1
+    step = state["step"]
+    state["exp_avg"].mul_(beta1).add_(grad, alpha=1 - beta1)
+    state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    m_hat = state["exp_avg"] / (1 - beta1 ** step)
+    v_hat = state["exp_avg_sq"] / (1 - beta2 ** step)
+    param.sub_(lr * m_hat / (v_hat.sqrt() + eps))
+""",
+)
+ok(
+    "adam_step",
+    "int64 tensor step counter used directly in beta ** t",
+    """
+def adam_step(param, grad, state, *, lr, beta1, beta2, eps):
+    state.setdefault("t", torch.tensor(0))
+    state["t"] += 1
+    m = state["m"] = beta1 * state.get("m", torch.zeros_like(param)) + (1 - beta1) * grad
+    v = state["v"] = beta2 * state.get("v", torch.zeros_like(param)) + (1 - beta2) * grad * grad
+    t = state["t"]
+    param.sub_(lr * (m / (1 - beta1 ** t)) / ((v / (1 - beta2 ** t)).sqrt() + eps))
+""",
+)
 bad(
     "adam_step",
     "no bias correction",
