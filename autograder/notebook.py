@@ -23,6 +23,7 @@ anything else is full marks. So ``check``
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import os
 import sys
@@ -30,6 +31,7 @@ import tempfile
 import warnings
 from collections.abc import Iterator
 
+from .result import TestResult
 from .spec import BY_NAME, TEST_NAMES
 
 # How many distinct warnings a failure message quotes.
@@ -100,11 +102,33 @@ def _require_solutions() -> None:
 
 def _message(result, caught: list[warnings.WarningMessage]) -> str:
     """The student's feedback: the score, the findings, and the warnings their code raised."""
-    lines = [f"{result.name}: {result.score:g}/{result.max_score:g} points.", result.feedback]
+    lines = [f"{result.name}: {result.score:g}/{result.max_score:g} points.", feedback_text(result)]
     quoted = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
     if quoted:
         lines.append("Your code also warned: " + " | ".join(quoted[:MAX_WARNINGS]))
     return "\n".join(lines)
+
+
+def feedback_text(result: TestResult) -> str:
+    """The findings as the batch grader's text report words them (``report.test_text``), with the
+    same exception in several cases said once: a stub raises in every case."""
+    from .report import test_text
+
+    findings, repeats = [], {}
+    for finding in result.findings:
+        key = (finding.details.get("type"), finding.details.get("message"))
+        if finding.kind == "error" and key in repeats:
+            repeats[key][1] += 1
+            continue
+        findings.append(finding)
+        if finding.kind == "error":
+            repeats[key] = [finding, 0]
+    for finding, count in repeats.values():
+        if count:
+            index = findings.index(finding)
+            note = f"\nThe same error in {count} other case{'s' if count > 1 else ''}."
+            findings[index] = dataclasses.replace(finding, message=finding.message + note)
+    return test_text(dataclasses.replace(result, findings=findings))
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .notebook import awaiting_key, silenced
+from .notebook import awaiting_key, feedback_text, silenced
 from .result import Finding, TestResult
 from .spec import TEST_NAMES
 
@@ -47,7 +47,7 @@ class SelfCheck:
         """What the student reads for one failing test: its feedback, then, when its answer was
         not found, the problems met while reading the file (a syntax error explains a lot)."""
         result = self.result(name)
-        lines = [f"{name}: {_score(result)}/{result.max_score:g} points.", result.feedback]
+        lines = [f"{name}: {_score(result)}/{result.max_score:g} points.", feedback_text(result)]
         if self.problems and any(finding.kind == "missing" for finding in result.findings):
             lines += ["While reading your file:", *(f"- {problem}" for problem in self.problems)]
         return "\n".join(lines)
@@ -85,7 +85,7 @@ def render(check: SelfCheck) -> str:
         )
         if not result.passed:
             feedback = check.feedback(result.name).splitlines()[1:]
-            lines += [INDENT + line for line in feedback]
+            lines += [(INDENT + line).rstrip() for line in feedback]
     scored = [result for result in check.results if not awaiting_key(result)]
     score = sum(result.score for result in scored)
     total = sum(result.max_score for result in scored)

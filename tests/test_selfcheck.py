@@ -105,6 +105,17 @@ def test_check_quotes_the_warnings_of_a_failing_answer():
     assert str(failure.value).count("a warning of the student's own") == 1
 
 
+def test_one_error_in_every_case_is_said_once():
+    """Does a stub that raises in every case get one message and a count, not one per case?"""
+    stub = "def sgd_step(param, grad, state, *, lr):\n    raise NotImplementedError('write me')\n"
+    with pytest.raises(AssertionError) as failure:
+        notebook.check("sgd", namespace_of(stub))
+    message = str(failure.value)
+    cases = len(engine.expect.cases("sgd", hidden=False))
+    assert message.count("write me") == 1
+    assert f"The same error in {cases - 1} other cases." in message
+
+
 def test_check_names_a_missing_answer():
     """Does a check whose answer is not defined say which cell to write and run?"""
     with pytest.raises(AssertionError, match=r"`adam_step` is not defined.*grade_id `adam_step`"):
@@ -207,11 +218,11 @@ def test_report_shows_failures_with_their_feedback(wrong_sgd, capsys):
     """Does the report mark the broken test ✗ with its feedback, the others ✓, and exit 1?"""
     status = selfcheck.main(path=wrong_sgd, tests=["sgd", "adam"])
     lines = capsys.readouterr().out.splitlines()
-    feedback = selfcheck.run(wrong_sgd, ["sgd"]).result("sgd").feedback
+    feedback = notebook.feedback_text(selfcheck.run(wrong_sgd, ["sgd"]).result("sgd"))
     assert status == 1
     assert lines[1].split() == ["✗", "sgd", "0/2"]
     assert "\n".join(lines[2:-2]) == "\n".join(
-        selfcheck.INDENT + line for line in feedback.splitlines()
+        (selfcheck.INDENT + line).rstrip() for line in feedback.splitlines()
     )
     assert lines[-2].split() == ["✓", "adam", "4/4"]
     assert lines[-1].strip() == "public cases: 4/6 points, 1 of 2 tests pass"
