@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import warnings
@@ -263,12 +264,19 @@ def test_a_grader_crash_stays_in_its_test(monkeypatch, wrong_sgd):
 # --- pytest in the assignment folder ---------------------------------------------------------
 
 
-def run_assignment_pytest(root: Path, submission: Path, *args: str) -> str:
-    """``pytest`` in the assignment folder, as a student runs it, on ``submission``."""
-    env = {**os.environ, "AUTOGRADER_SUBMISSION": str(submission)}
+def run_assignment_pytest(
+    folder: Path, submission: Path | None, *args: str, root: Path | None = None
+) -> str:
+    """``pytest`` in an assignment folder, as a student runs it, on ``submission`` (default: the
+    notebook in the folder)."""
+    env = {key: value for key, value in os.environ.items() if key != "AUTOGRADER_SUBMISSION"}
+    if submission is not None:
+        env["AUTOGRADER_SUBMISSION"] = str(submission)
+    if root is not None:  # a copy outside the repository: find this checkout's autograder
+        env["PYTHONPATH"] = str(root)
     completed = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", *args],
-        cwd=root / "solutions" / "optimisation",
+        cwd=folder,
         env=env,
         capture_output=True,
         text=True,
@@ -280,7 +288,7 @@ def run_assignment_pytest(root: Path, submission: Path, *args: str) -> str:
 def test_assignment_pytest_has_one_test_per_contract_name(root, wrong_sgd):
     """Does ``pytest`` in the assignment folder run one test per contract name, with the
     broken one failing on its feedback and no traceback?"""
-    out = run_assignment_pytest(root, wrong_sgd)
+    out = run_assignment_pytest(root / "solutions" / "optimisation", wrong_sgd)
     outcomes = {}
     for line in out.splitlines():
         for word in ("PASSED", "FAILED"):
@@ -297,5 +305,20 @@ def test_assignment_pytest_has_one_test_per_contract_name(root, wrong_sgd):
 
 def test_assignment_pytest_runs_only_what_is_selected(root, wrong_sgd):
     """Does ``pytest -k`` select exercises by name (the others are deselected, not failed)?"""
-    out = run_assignment_pytest(root, wrong_sgd, "-k", "adam and not my_adam")
+    folder = root / "solutions" / "optimisation"
+    out = run_assignment_pytest(folder, wrong_sgd, "-k", "adam and not my_adam")
     assert "1 passed, 9 deselected" in out
+
+
+@pytest.mark.parametrize(
+    ("release", "summary"),
+    [("solutions", f"{len(TEST_NAMES)} passed"), ("assignments", f"{len(TEST_NAMES)} failed")],
+    ids=["solution notebook", "untouched release"],
+)
+def test_assignment_pytest_reads_the_notebook_beside_it(root, tmp_path, release, summary):
+    """Does plain ``pytest`` in a copy of the assignment folder check the notebook in it: all
+    passing for the solution, all failing for the untouched release?"""
+    folder = tmp_path / "optimisation"
+    shutil.copytree(root / release / "optimisation", folder)
+    out = run_assignment_pytest(folder, None, root=root)
+    assert summary in out.splitlines()[-1], out
