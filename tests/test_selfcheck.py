@@ -17,17 +17,6 @@ from autograder.cards import key as answer_key
 from autograder.result import Finding, TestResult
 from autograder.spec import BY_NAME, TEST_NAMES
 
-REFERENCE_MODULES = (
-    "gradient_descent",
-    "sgd",
-    "momentum",
-    "nesterov",
-    "adagrad",
-    "rmsprop",
-    "adam",
-    "my_sgd",
-    "my_adam",
-)
 WRONG_SGD = "def sgd_step(param, grad, state, *, lr):\n    param.add_(grad, alpha=lr)\n"
 # A correct SGD step that is noisy while it runs: every kind of output a grader must swallow.
 NOISY_SGD = """
@@ -49,8 +38,8 @@ def sgd_step(param, grad, state, *, lr):
 def complete_source(root: Path) -> str:
     """Every answer as one ``.py`` submission: the reference modules, plus the flash-card key."""
     parts = []
-    for module in REFERENCE_MODULES:
-        text = (root / "solutions" / "reference" / f"{module}.py").read_text()
+    for module in sorted((root / "solutions" / "reference").glob("[!_]*.py")):
+        text = module.read_text()
         parts.append("\n".join(line for line in text.splitlines() if not line.startswith("from .")))
     parts.append(f"FLASHCARD_ANSWERS = {answer_key.answers(answer_key.load_key())!r}")
     return "\n\n".join(parts) + "\n"
