@@ -53,7 +53,7 @@ def check(name: str, namespace: dict, *, hidden: bool = False) -> float | None:
         AssertionError: the test fails; the message is the feedback.
         RuntimeError: ``hidden`` on a machine without the instructor's ``solutions/``.
     """
-    __tracebackhide__ = True  # pytest and IPython show the student's cell, not this frame.
+    __tracebackhide__ = True  # pytest shows the caller, not this frame
     if name not in BY_NAME:
         raise ValueError(f"Unknown test {name!r}: the tests are {', '.join(TEST_NAMES)}.")
     test = BY_NAME[name]
@@ -65,14 +65,15 @@ def check(name: str, namespace: dict, *, hidden: bool = False) -> float | None:
     if hidden:
         _require_solutions()
 
-    from .engine import grade_namespace  # torch and the checks load on first use, not on import
+    from .checks import KINDS  # torch and the checks load on first use, not on import
+    from .engine import grade_namespace
 
     with silenced() as caught:
         (result,) = grade_namespace(namespace, tests=[name], hidden=hidden)
     if awaiting_key(result):  # a student's machine: say what was checked (stdout is harmless)
         print(result.feedback)
         return None
-    partial = name == "flashcards"
+    partial = hasattr(KINDS[test.kind], "score")  # partial credit, as in ``judges``
     if result.passed or (partial and result.score > 0):
         if not result.passed:  # partial credit: nbgrader reads stdout as harmless, so say why
             print(_message(result, caught))
