@@ -27,7 +27,6 @@ import dataclasses
 import io
 import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Iterator
 
@@ -141,29 +140,40 @@ def silenced() -> Iterator[list[warnings.WarningMessage]]:
     with (
         warnings.catch_warnings(record=True) as caught,
         _descriptors_to_devnull(),
-        contextlib.redirect_stdout(io.StringIO()),
-        contextlib.redirect_stderr(io.StringIO()),
+        contextlib.redirect_stdout(_Discard()),
+        contextlib.redirect_stderr(_Discard()),
     ):
         warnings.simplefilter("always")
         yield caught
 
 
+class _Discard(io.TextIOBase):
+    """A text stream that keeps nothing (a flood of prints costs no memory)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
 @contextlib.contextmanager
 def _descriptors_to_devnull() -> Iterator[None]:
-    """Point file descriptors 1 and 2 at a scratch file (C extensions write there directly)."""
+    """Point file descriptors 1 and 2 at the null device (C extensions write there directly)."""
     saved = []
+    null = os.open(os.devnull, os.O_WRONLY)
     try:
-        with tempfile.TemporaryFile() as scratch:
-            for stream, fd in ((sys.stdout, 1), (sys.stderr, 2)):
-                with contextlib.suppress(Exception):
-                    stream.flush()
-                try:
-                    saved.append((fd, os.dup(fd)))
-                except OSError:  # no such descriptor (an embedded interpreter): nothing to hide
-                    continue
-                os.dup2(scratch.fileno(), fd)
-            yield
+        for stream, fd in ((sys.stdout, 1), (sys.stderr, 2)):
+            with contextlib.suppress(Exception):
+                stream.flush()
+            try:
+                saved.append((fd, os.dup(fd)))
+            except OSError:  # no such descriptor (an embedded interpreter): nothing to hide
+                continue
+            os.dup2(null, fd)
+        yield
     finally:
         for fd, copy in saved:
             os.dup2(copy, fd)
             os.close(copy)
+        os.close(null)
