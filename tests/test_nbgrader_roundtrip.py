@@ -185,6 +185,19 @@ def test_solution_scores_full_marks(course):
     }
 
 
+def test_passing_test_cells_are_silent(course):
+    """Does every test cell of the solution print nothing at all — the quiz's cell showing only
+    its score, for nbgrader's partial credit?"""
+    autograded = course["path"] / "autograded" / "solution" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    notebook = nbformat.read(autograded, as_version=4)
+    outputs = {
+        contract_name(_grade_id(cell)): [output.output_type for output in cell.outputs]
+        for cell in notebook.cells
+        if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code"
+    }
+    assert outputs == {name: ["execute_result"] if name == "flashcards" else [] for name in outputs}
+
+
 def test_untouched_release_scores_zero(course):
     """Does the untouched release score 0 on every autograded test?"""
     graded = scores(course["path"], "untouched")
