@@ -24,6 +24,8 @@ def normal(rng: random.Random, shape: tuple[int, ...], scale: float, dtype) -> t
 
 def flat(tensor: torch.Tensor) -> list[float]:
     """A tensor's values as a flat list of Python floats (exact for float32 and float64)."""
+    if tensor.is_floating_point():  # tolist() gives the exact floats: no float64 copy needed
+        return (tensor if tensor.dim() == 1 else tensor.reshape(-1)).tolist()
     return tensor.detach().to(torch.float64).reshape(-1).tolist()
 
 
