@@ -103,7 +103,7 @@ INSTRUCTOR_ONLY = (
 # Modules that may import instructor-only ones lazily (command dispatch).
 DISPATCHERS = ("cli.py",)
 # Files nbgrader releases that students get; anything else in the release folder is refused.
-RELEASE_PATTERNS = ("*.ipynb", "test_*.py", "conftest.py")
+RELEASE_PATTERNS = ("*.ipynb", "test_*.py", "conftest.py", "pytest.ini")
 # Import name -> requirement name, for the closure check.
 IMPORT_NAMES = {"PIL": "pillow", "sklearn": "scikit-learn", "IPython": "ipython"}
 # The notebook runs in Jupyter, which brings IPython; nothing requires it elsewhere.

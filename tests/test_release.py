@@ -43,7 +43,7 @@ from autograder import release
 from autograder.spec import TEST_NAMES
 
 TOP = release.ASSIGNMENT
-SUFFIXES = {".py", ".ipynb", ".png", ".json", ".md", ".txt", ".ttf", ".toml"}
+SUFFIXES = {".py", ".ipynb", ".png", ".json", ".md", ".txt", ".ttf", ".toml", ".ini"}
 INSTRUCTOR_PARTS = {"solutions", ".git", "gradebook.db", "submitted", "autograded", "feedback"}
 # Never for students: drawing the rule cards (formula -> algorithm), authoring, the batch
 # grader, its sandbox and gradebook, Gradescope's zip, the release builder.
