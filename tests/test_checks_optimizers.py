@@ -7,11 +7,16 @@ expected kind, naming the case and, for a trajectory, the step, parameter and in
 from __future__ import annotations
 
 import json
+import os
+import struct
 import subprocess
 import sys
 
 import pytest
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
+from autograder import batch, compare, expect
 from autograder.checks import optimizers, training
 from solutions.hidden_cases import hidden_cases
 from tests.helpers_engine import first, grade, namespace_of
@@ -314,17 +319,204 @@ def test_my_adam_passes_without_any_adam_step_defined():
     assert result.passed, result.feedback
 
 
-@pytest.mark.parametrize("name", ["my_sgd", "my_adam"])
-def test_tolerance_covers_rounding_with_margin(monkeypatch, name):
-    """Do trajectories perturbed by rounding (other arithmetic, a grad off by 1e-15) stay within
-    a hundredth of the allowance?"""
-    monkeypatch.setattr(training, "C_TRAIN", training.C_TRAIN / 100)
-    if name == "my_sgd":
-        source = SGD_CORRECT["tuple, out-of-place arithmetic copied back, grad zeroed"]
-    else:
-        source = ADAM_CLASS.replace("adam_step(p, p.grad,", "adam_step(p, p.grad * (1 + 1e-15),")
+# After every step, each parameter moved by one unit in the last place: another CPU's rounding.
+NUDGE = """
+        with torch.no_grad():
+            for group in self.param_groups:
+                for q in group["params"]:
+                    q.copy_(torch.nextafter(q, q + 1))
+"""
+
+ROUNDING_PERTURBED = {
+    "MySGD, out-of-place arithmetic copied back": (
+        "my_sgd",
+        SGD_CORRECT["tuple, out-of-place arithmetic copied back, grad zeroed"],
+    ),
+    "MySGD, every parameter one ulp off after each step": (
+        "my_sgd",
+        SGD_PLAIN.replace(
+            "p.add_(p.grad, alpha=-self.lr)",
+            "p.add_(p.grad, alpha=-self.lr)\n                p.copy_(torch.nextafter(p, p + 1))",
+        ),
+    ),
+    "MyAdam, gradients off by one part in 1e15": (
+        "my_adam",
+        ADAM_CLASS.replace("adam_step(p, p.grad,", "adam_step(p, p.grad * (1 + 1e-15),"),
+    ),
+    "MyAdam, every parameter one ulp off after each step": (
+        "my_adam",
+        ADAM_CLASS.replace("        return loss\n", NUDGE + "        return loss\n"),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "source"), ROUNDING_PERTURBED.values(), ids=ROUNDING_PERTURBED.keys()
+)
+def test_tolerance_covers_rounding_with_margin(monkeypatch, name, source):
+    """Does a trajectory perturbed by rounding stay within a quarter of the allowance, on every
+    public and hidden case?"""
+    monkeypatch.setattr(compare, "C_ACCUMULATE", compare.C_ACCUMULATE / 4)
+    monkeypatch.setattr(compare, "C_STORE", compare.C_STORE / 4)
     result = grade(source, name)
     assert result.passed, result.feedback
+
+
+def _hyper(case: training.TrainCase, index: int) -> dict:
+    """The hyperparameters parameter ``index`` trains with (defaults, case, its group)."""
+    hyper = {**optimizers.ADAM_DEFAULTS, **case.hyper}
+    if case.groups:
+        hyper.update(case.groups[index % len(case.groups)])
+    return hyper
+
+
+def _feedback_gain(test: str, case: training.TrainCase, trajectory: list) -> float:
+    r"""The largest gain of the loop over coordinates (``checks/training`` docstring): SGD's
+    :math:`\max_t \mathrm{lr}\, h_t`, Adam's :math:`\sum_t \mathrm{lr}\, h_t /
+    (\sqrt{\hat v_t} + \epsilon)`, along the reference's trajectory."""
+    _, terms = training.landscape(case)
+    gains = []
+    for index, term in enumerate(terms):
+        if term is None:
+            continue
+        curvature, target, quartic = (tensor.reshape(-1) for tensor in term)
+        hyper = _hyper(case, index)
+        theta = torch.tensor([row[index] for row in trajectory[:-1]], dtype=torch.float64)
+        grads = 2 * curvature * (theta - target) + 4 * quartic * theta**3
+        gain = hyper["lr"] * (2 * curvature + 12 * quartic * theta**2)
+        if test == "my_sgd":
+            gains.append(float(gain.max()))
+            continue
+        beta2, eps = hyper["betas"][1], hyper["eps"]
+        t = torch.arange(1, len(theta) + 1, dtype=torch.float64).unsqueeze(1)
+        weights = (1 - beta2) * beta2 ** (t - t.T).clamp(min=0) * (t >= t.T)
+        v_hat = (weights @ grads**2) / (1 - beta2**t)
+        gains.append(float((gain / (v_hat.sqrt() + eps)).sum(dim=0).max()))
+    return max(gains)
+
+
+@pytest.mark.parametrize("test", ["my_sgd", "my_adam"])
+def test_cases_keep_the_loops_feedback_small(test):
+    """Does every case (public and hidden) keep the training loop from amplifying rounding: SGD's
+    lr·h below 1 (the loop contracts), Adam's summed gain below 1?"""
+    cases = expect.cases(test, hidden=True)
+    for case, observation in zip(cases, expect.expected(test, cases, hidden=True)):
+        assert _feedback_gain(test, case, observation["trajectory"]) < 1, case.id
+
+
+def _bits(value: float) -> int:
+    return struct.unpack("<q", struct.pack("<d", value))[0]
+
+
+def test_gradients_are_exact_elementwise_arithmetic():
+    """Is every gradient element, bit for bit, the closed form 2·C(θ − A) + 4·(D·θ²)·θ computed
+    in Python floats (correctly rounded, so the same on every platform and thread count)?"""
+    for case in hidden_cases("my_adam") + hidden_cases("my_sgd"):
+        params, loss_fn = training.build_model(case)
+        with torch.no_grad():  # somewhere along the way, not the start only
+            for param in params:
+                param.add_(
+                    torch.linspace(-0.7, 0.9, param.numel(), dtype=torch.float64).view_as(param)
+                )
+        loss_fn().backward()
+        _, terms = training.landscape(case)
+        for param, term in zip(params, terms):
+            if term is None:
+                assert param.grad is None
+                continue
+            columns = [param.detach(), *term, param.grad]
+            for theta, c, a, d, got in zip(*(column.reshape(-1).tolist() for column in columns)):
+                want = 2 * (c * (theta - a)) + 4 * ((d * (theta * theta)) * theta)
+                assert _bits(got) == _bits(want), (case.id, theta, got, want)
+
+
+# What the loss and its backward may run: correctly rounded elementwise arithmetic, the value's
+# sum (its backward is ``expand``), and tensors made or viewed without arithmetic.
+EXACT_OPS = {
+    "aten.add.Tensor",
+    "aten.sub.Tensor",
+    "aten.mul.Tensor",
+    "aten.sum.default",
+    "aten.expand.default",
+    "aten.ones_like.default",
+    "aten.zeros.default",
+    "aten.detach.default",
+}
+
+
+class _RecordOps(TorchDispatchMode):
+    def __init__(self):
+        super().__init__()
+        self.ops: set[str] = set()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.ops.add(str(func))
+        return func(*args, **(kwargs or {}))
+
+
+def test_loss_and_backward_run_only_exact_elementwise_operations():
+    """Does computing the gradients run no matrix product, reduction into a gradient or
+    transcendental function: nothing whose result depends on the kernel, the CPU or threads?"""
+    for case in hidden_cases("my_adam")[:2]:
+        _, loss_fn = training.build_model(case)
+        with _RecordOps() as recorded:
+            loss_fn().backward()
+        assert recorded.ops <= EXACT_OPS, recorded.ops - EXACT_OPS
+        assert "aten.mul.Tensor" in recorded.ops  # the recorder saw the arithmetic
+
+
+THREADS_PROBE = """
+import json, sys, torch
+torch.set_num_threads(int(sys.argv[1]))
+from autograder import expect
+out = {}
+for test in ("my_sgd", "my_adam"):
+    cases = expect.cases(test, hidden=True)
+    out[test] = [obs["trajectory"] for obs in expect.expected(test, cases, hidden=True)]
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.slow
+def test_reference_trajectories_do_not_depend_on_the_thread_count(root):
+    """Are the reference's trajectories on every case bit-identical with 1 and with 2 threads
+    (OpenMP, MKL and torch's own setting), as in the sandbox's child and its parent?"""
+    outputs = []
+    for threads in ("1", "2"):
+        env = {
+            **os.environ,
+            "OMP_NUM_THREADS": threads,
+            "MKL_NUM_THREADS": threads,
+            "OPENBLAS_NUM_THREADS": threads,
+            "PYTHONPATH": str(root),
+        }
+        completed = subprocess.run(
+            [sys.executable, "-c", THREADS_PROBE, threads],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+            cwd=root,
+        )
+        outputs.append(json.loads(completed.stdout))
+    assert outputs[0] == outputs[1]  # floats from JSON compare exactly (repr round-trips)
+    assert len(outputs[0]["my_adam"]) == len(hidden_cases("my_adam")) + 4
+
+
+@pytest.mark.slow
+def test_batch_grader_gives_a_correct_my_adam_full_marks(tmp_path):
+    """Does a correct MyAdam, graded in the sandbox with --jobs 2 (child and parent on different
+    thread counts), get full marks on public and hidden cases?"""
+    submission = tmp_path / "alice.py"
+    submission.write_text("import torch\n" + ADAM_CLASS)
+    out, threads = tmp_path / "out", torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        assert batch.main(paths=[submission], out=out, jobs=2, hidden=True) == 0
+    finally:
+        torch.set_num_threads(threads)
+    tests = {test["name"]: test for test in json.loads((out / "alice.json").read_text())["tests"]}
+    assert tests["my_adam"]["passed"], tests["my_adam"]["feedback"]
 
 
 def test_observations_are_plain_data():

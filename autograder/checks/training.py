@@ -1,27 +1,56 @@
-r"""Short training runs of a small model: the loop, the cases and the comparison behind the
-optimiser-class checks (``checks/optimizers``).
+r"""Short training runs: the loop, the cases and the comparison behind the optimiser-class checks
+(``checks/optimizers``).
 
-A case trains a functional MLP (leaf tensors, float64, built from the case's seed with Python's
-``random``) for a few steps in the usual loop (``zero_grad``, forward, ``backward``, ``step``) and
-records every parameter after every step. One parameter never enters the loss, so its gradient
-stays ``None`` (a frozen parameter must not crash an optimiser). Options: parameter groups,
-``step(closure)``, a ``state_dict()`` / ``load_state_dict()`` round trip into a fresh optimiser
-mid-training, a scaled loss (tiny gradients, where ``eps`` decides).
+A case trains six leaf tensors (float64, one 0-dim, two of one shape, built from the case's seed
+with Python's ``random``) for a few steps in the usual loop (``zero_grad``, forward,
+``backward``, ``step``) and records every parameter after every step. One parameter never enters
+the loss, so its gradient stays ``None`` (a frozen parameter must not crash an optimiser).
+Options: parameter groups, ``step(closure)``, a ``state_dict()`` / ``load_state_dict()`` round
+trip into a fresh optimiser mid-training, a scaled loss (tiny gradients, where ``eps`` decides).
 
-Tolerance. A training loop feeds rounding back through the gradients, so a difference of one
-rounding per step is carried into later steps through the Jacobian of the loop. The cases keep
-the learning rates small and the runs short (the product of ``lr``, the curvature of the loss and
-the number of steps stays below one), so that amplification is a small constant, and allow
+The loss. Separable, element by element, with coefficient tensors :math:`C, A, D` per parameter:
 
 .. math::
-    |\theta^{\text{student}}_{t} - \theta^{\text{ref}}_{t}| \le
-        C\, \varepsilon \sum_{k=0}^{t} \left(\max |\theta^{\text{ref}}_k| + 1\right),
-        \qquad C = 10^4,
+    L(\theta) = \sum_{\text{params}} \sum_i C_i\,(\theta_i - A_i)^2 + D_i\,\theta_i^4,
+    \qquad
+    \frac{\partial L}{\partial \theta_i} = 2\,C_i(\theta_i - A_i) + 4\,D_i\,\theta_i^2\,\theta_i .
 
-element-wise (:math:`\varepsilon`: float64's machine epsilon; about :math:`10^{-10}` after a run).
-``tests/test_checks_optimizers.py`` checks that trajectories perturbed by rounding (other
-arithmetic, gradients off by one part in :math:`10^{15}`) stay within a hundredth of that; the
-mistakes the checks exist for change parameters by more than :math:`10^{-6}`.
+It is written with explicit products (no ``**``, no ``tanh``, no matrix product), so autograd's
+backward is elementwise products and sums of two operands: every gradient element is
+``2*fl(C*fl(θ-A)) + 4*fl(fl(D*fl(θ*θ))*θ)``, each operation correctly rounded (IEEE 754), the
+doublings exact, the one sum commutative. It depends on its own coordinate only, so it is the
+same bit for bit on every CPU, BLAS, vector width and thread count (the loss *value* is a sum
+whose order may differ; it is never compared: ``step(closure)`` must return the closure's own
+loss, checked by identity). Coefficients per coordinate: :math:`\theta_0 \sim U(-1, 1)`;
+:math:`A = \theta_0 \pm \delta`, :math:`\delta \sim U(2, 3)` (the minimum is far away);
+curvature :math:`C = s\,k\,c` with :math:`c \sim U(\frac14, 2)` and a scale
+:math:`k \in \{1, 10^{-3}, 10^{-6}, 10^{-9}\}` (some coordinates have tiny gradients, where
+``eps`` decides); :math:`D = r\,C`, :math:`r \sim U(0, 0.005)`, so the curvature
+:math:`h = 2C(1 + 6 r \theta^2)` changes along the way; :math:`s` is the case's ``loss_scale``.
+
+Tolerance. With exact gradients, a correct optimiser differs from the reference only by its own
+rounding (other arithmetic, a fused multiply-add on another CPU) and by what that rounding does
+to the next gradients. The comparison is the step functions' (``compare.first_update_mismatch``,
+float64): update by update, :math:`\Delta_t = \theta_t - \theta_{t-1}`,
+
+.. math::
+    |\Delta^{\text{student}}_t - \Delta^{\text{ref}}_t| \le
+        c_{\text{acc}}\, t\, \varepsilon\, \max_{s \le t} |\Delta^{\text{ref}}_s|
+        + c_{\text{store}}\, \varepsilon\, (|\theta_t| + |\theta_{t-1}|).
+
+A step's own rounding, :math:`\rho \le 2 \varepsilon |\theta|` (the update formed, then
+stored), is within the second term. It feeds back: a parameter off by :math:`\delta` moves the
+gradient by :math:`h \delta`, and the next update by :math:`\gamma \delta`. For SGD
+:math:`\gamma = \mathrm{lr}\, h < 1` on every case, so the loop contracts the error
+(:math:`\delta_{t+1} = (1 - \mathrm{lr}\,h)\,\delta_t + \rho_t`) and the feedback adds at most
+about one step's rounding. For Adam :math:`\gamma \approx \mathrm{lr}\, h / (\sqrt{\hat v} +
+\epsilon) \lesssim \mathrm{lr} / |\theta - \theta^\ast|` (far from the minimum
+:math:`\theta^\ast`, :math:`|g| \approx h |\theta - \theta^\ast|`), and the cases keep
+:math:`\gamma T \le 1` over a run of :math:`T` steps: the feedback adds at most :math:`T \gamma
+\rho \le \rho`. So a correct class stays within half of the allowance;
+``tests/test_checks_optimizers.py`` checks both conditions on every case, that rounding
+perturbations stay within a quarter of it, and that every catalogued mistake leaves it by
+orders of magnitude.
 """
 
 from __future__ import annotations
@@ -32,24 +61,34 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
+from .. import compare  # as a module: compare imports checks.common
 from ..result import Finding
 from . import tripwire
-from .common import MAX_REPR, describe_error, flat, normal
+from .common import MAX_REPR, describe_error, flat
 
-C_TRAIN = 1e4
-SHAPES = {"W1": (3, 4), "b1": (4,), "W2": (4, 2), "b2": (2,), "unused": (3,)}
-SAMPLES = 8
+# The parameters, in order: two of one shape (state kept per shape, not per parameter, shows);
+# the last one never enters the loss (its gradient stays None).
+SHAPES = {
+    "weight": (3, 4),
+    "bias": (4,),
+    "matrix": (4, 2),
+    "scalar": (),
+    "shift": (4,),
+    "unused": (3,),
+}
+# The scale k of a coordinate's curvature: mostly 1, some tiny (module docstring).
+CURVATURE_SCALES = (1.0, 1.0, 1.0, 1e-3, 1e-6, 1e-9)
 
 
 @dataclass(frozen=True)
 class TrainCase:
-    """A short training run of a small MLP.
+    """A short training run on a separable loss (module docstring).
 
     Attributes:
         id: names the case in feedback.
         hyper: the optimiser's keyword arguments (``betas`` as a list); empty means defaults.
         steps: how many optimiser steps.
-        seed: seeds the parameters and the data.
+        seed: seeds the starting point and the coefficients of the loss.
         groups: ``MyAdam`` only: per-group overrides; parameter ``i`` joins group ``i % len``.
         closure: pass the loss as a closure, ``step(closure)``.
         reload_at: after this step, rebuild the optimiser from ``state_dict()`` (0: never).
@@ -85,22 +124,48 @@ class TrainCase:
         return f"Case {self.id!r} ({', '.join(parts)})"
 
 
-def build_model(case: TrainCase):
-    r"""The parameters (``W1, b1, W2, b2, unused``) and the loss
-    :math:`s \cdot \operatorname{mean}\,(\tanh(X W_1 + b_1) W_2 + b_2 - Y)^2`."""
+Terms = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # C, A, D of one parameter
+
+
+def landscape(case: TrainCase) -> tuple[list[torch.Tensor], list[Terms | None]]:
+    """The starting values of the parameters and their coefficients ``(C, A, D)`` (``None`` for
+    the unused parameter), from the case's seed (module docstring)."""
     rng = random.Random(case.seed)
-    dtype = torch.float64
-    params = [
-        normal(rng, shape, 0.1 if name.startswith("b") else 0.8, dtype).requires_grad_(True)
-        for name, shape in SHAPES.items()
-    ]
-    inputs = normal(rng, (SAMPLES, 3), 1.0, dtype)
-    targets = normal(rng, (SAMPLES, 2), 1.0, dtype)
-    w1, b1, w2, b2, _ = params
+    starts, terms = [], []
+    for name, shape in SHAPES.items():
+        rows = [_coordinate(rng, case.loss_scale) for _ in range(int(torch.Size(shape).numel()))]
+        start, curvature, target, quartic = (
+            torch.tensor([row[j] for row in rows], dtype=torch.float64).reshape(shape)
+            for j in range(4)
+        )
+        starts.append(start)
+        terms.append(None if name == "unused" else (curvature, target, quartic))
+    return starts, terms
+
+
+def _coordinate(rng: random.Random, scale: float) -> tuple[float, float, float, float]:
+    start = rng.uniform(-1.0, 1.0)
+    target = start + rng.choice((-1.0, 1.0)) * rng.uniform(2.0, 3.0)
+    curvature = scale * rng.choice(CURVATURE_SCALES) * rng.uniform(0.25, 2.0)
+    return start, curvature, target, rng.uniform(0.0, 0.005) * curvature
+
+
+def build_model(case: TrainCase):
+    r"""The parameters and the loss :math:`\sum C(\theta - A)^2 + D\theta^4` (module docstring):
+    explicit products, so that every gradient element is exact IEEE arithmetic on its own
+    coordinate, the same on every platform."""
+    starts, terms = landscape(case)
+    params = [start.clone().requires_grad_(True) for start in starts]
 
     def loss_fn() -> torch.Tensor:
-        output = torch.tanh(inputs @ w1 + b1) @ w2 + b2
-        return case.loss_scale * ((output - targets) ** 2).mean()
+        total = torch.zeros((), dtype=torch.float64)
+        for param, term in zip(params, terms):
+            if term is not None:
+                curvature, target, quartic = term
+                diff = param - target
+                square = param * param
+                total = total + (curvature * diff * diff + quartic * square * square).sum()
+        return total
 
     return params, loss_fn
 
@@ -191,60 +256,42 @@ def new_observation(answer) -> dict:
     }
 
 
-def _allowed(want: torch.Tensor, steps: int) -> torch.Tensor:
-    eps = torch.finfo(torch.float64).eps
-    return C_TRAIN * eps * (want.abs().amax(dim=1) + 1).cumsum(0)[: steps + 1]
-
-
 def trajectory_mismatch(case: TrainCase, got: list, want: list) -> Finding | None:
-    """The first step, parameter and element where the trajectories differ (module docstring)."""
-    steps = min(len(got), len(want)) - 1
-    if steps < 0:
+    """The first step, parameter and element where the updates differ (module docstring)."""
+    mismatch = compare.first_update_mismatch(got, want, "float64", tuple(SHAPES.values()))
+    if mismatch is None:
         return None
-    as_rows = [torch.tensor([_concat(row) for row in t[: steps + 1]]) for t in (got, want)]
-    got_rows, want_rows = (rows.to(torch.float64) for rows in as_rows)
-    limit = _allowed(want_rows, steps)
-    diff = (got_rows - want_rows).abs()
-    bad = ~(diff <= limit.unsqueeze(1))  # NaN counts as bad
-    if not bad.any():
-        return None
-    step = int(bad.any(dim=1).nonzero()[0])
-    element = int(torch.where(bad[step], diff[step].nan_to_num(float("inf")), -1.0).argmax())
-    param, offset = _locate(element)
+    step, param = mismatch.step, mismatch.param
     name = list(SHAPES)[param]
-    index = [int(i) for i in torch.unravel_index(torch.tensor(offset), SHAPES[name])]
+    offset = _offset(mismatch.index, SHAPES[name])
+    value_want, value_got = want[step][param][offset], got[step][param][offset]
     details = {
         "step": step,
         "param": param,
         "name": name,
-        "index": index,
-        "expected": float(want_rows[step, element]),
-        "got": float(got_rows[step, element]),
-        "allowed": float(limit[step]),
+        "index": list(mismatch.index),
+        "expected": mismatch.expected,
+        "got": mismatch.got,
+        "allowed": mismatch.allowed,
     }
     message = (
-        f"{case.label()}: after step {step}, parameter {param} ({name}), index {tuple(index)}: "
-        f"expected {details['expected']:.10g}, got {details['got']:.10g} "
-        f"(up to {details['allowed']:.3g} allowed)."
+        f"{case.label()}: after step {step}, parameter {param} ({name}), index "
+        f"{tuple(mismatch.index)}: expected {value_want:.10g}, got {value_got:.10g}; step "
+        f"{step} moved it by {mismatch.got:.10g} where the reference moved it by "
+        f"{mismatch.expected:.10g} (up to {mismatch.allowed:.3g} apart allowed)."
     )
-    if step > 0 and torch.equal(got_rows[step], got_rows[step - 1]):
+    if all(row == before for row, before in zip(got[step], got[step - 1])):
         message += f" No parameter changed at step {step}, while the reference's did."
     if case.reload_at and step > case.reload_at:
         message += " This is the first step after the optimiser was rebuilt from its state_dict."
     return Finding("mismatch", message, case.id, details)
 
 
-def _concat(row: list[list[float]]) -> list[float]:
-    return [value for values in row for value in values]
-
-
-def _locate(element: int) -> tuple[int, int]:
-    for param, shape in enumerate(SHAPES.values()):
-        size = int(torch.Size(shape).numel())
-        if element < size:
-            return param, element
-        element -= size
-    raise IndexError(element)
+def _offset(index: tuple[int, ...], shape: tuple[int, ...]) -> int:
+    offset = 0
+    for i, size in zip(index, shape):
+        offset = offset * size + i
+    return offset
 
 
 def _error(test, case: TrainCase, error: dict) -> Finding:
