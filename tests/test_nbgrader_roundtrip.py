@@ -1,8 +1,9 @@
 """The real nbgrader commands on this repository's assignment, in a temporary course directory.
 
-``generate_assignment``, then ``autograde`` of three students — the solution notebook submitted as
-is, the untouched release, and the solution with one function broken — then ``generate_feedback``.
-Scores are read from nbgrader's own gradebook. Run with ``-s`` to see how long ``autograde`` takes
+``generate_assignment``, then ``autograde`` of the solution notebook submitted as is, the untouched
+release, the solution with one function broken, one with a correct variant, a known mistake and a
+partly right quiz, and the example submissions as notebooks; then ``generate_feedback``, and the
+batch grader on the same submitted/ folder. Scores are read from nbgrader's own gradebook. Run with ``-s`` to see how long ``autograde`` takes
 per submission.
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.load import load_submission
 from autograder.spec import BY_NAME, TEST_NAMES
 
 pytestmark = pytest.mark.slow
@@ -51,7 +53,9 @@ VARIANTS = {
     "    param.addcdiv_(m, v.sqrt().add_(eps), value=-lr)\n",
 }
 WRONG_CARDS = 3
-STUDENTS = ("solution", "untouched", "broken", "variants")
+# The bundled example submissions (.py files) whose code is safe to run unsandboxed, as notebooks.
+EXAMPLES = ("alice", "bob", "carol")
+STUDENTS = ("solution", "untouched", "broken", "variants", *EXAMPLES)
 # Every nbgrader command must finish well within this (a kernel per notebook on 2 shared cores).
 COMMAND_TIMEOUT = 900
 
@@ -148,6 +152,9 @@ def course(tmp_path_factory, root: Path) -> dict:
     submit(course, "untouched", release)
     submit(course, "broken", with_answers(source, BROKEN))
     submit(course, "variants", with_answers(source, {**VARIANTS, **partly_right_quiz()}))
+    for student in EXAMPLES:
+        answers = load_submission(root / "examples" / "submissions" / f"{student}.py").answers
+        submit(course, student, with_answers(source, answers))
     start = time.perf_counter()
     nbgrader(course, root, "autograde", ASSIGNMENT, "--force")
     per_submission = (time.perf_counter() - start) / len(STUDENTS)
