@@ -3,8 +3,8 @@
 ``generate_assignment``, then ``autograde`` of the solution notebook submitted as is, the untouched
 release, the solution with one function broken, one with a correct variant, a known mistake and a
 partly right quiz, and the example submissions as notebooks; then ``generate_feedback``, and the
-batch grader on the same submitted/ folder. Scores are read from nbgrader's own gradebook. Run with ``-s`` to see how long ``autograde`` takes
-per submission.
+batch grader on the same submitted/ folder. Scores are read from nbgrader's own gradebook. Run
+with ``-s`` to see how long ``autograde`` takes per submission.
 """
 
 from __future__ import annotations
