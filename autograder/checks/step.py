@@ -62,6 +62,13 @@ def step_inputs(case: StepCase) -> tuple[list[torch.Tensor], list[list[torch.Ten
     About one gradient entry in ten is exactly zero, and the gradients drift in sign from step to
     step, so momentum, per-coordinate scaling and ``eps`` all show in the trajectory.
     """
+    params, grads, _pristine = _inputs(case)
+    return params, grads
+
+
+def _inputs(case: StepCase) -> tuple[list[torch.Tensor], list[list[torch.Tensor]], list[list]]:
+    """``step_inputs``, and a copy of every gradient that is never handed out (to tell whether
+    one changed)."""
     rng = random.Random(case.seed)
     dtype = DTYPES[case.dtype]
     params = [normal(rng, shape, 1.0, dtype) for shape in case.shapes]
@@ -81,14 +88,15 @@ def step_inputs(case: StepCase) -> tuple[list[torch.Tensor], list[list[torch.Ten
     grad = mean + torch.tensor(noise, dtype=dtype).reshape(case.steps, width)
     mask = torch.tensor(keep, dtype=torch.bool).reshape(grad.shape)
     kept = torch.where(mask, grad, torch.zeros_like(grad))
-    # One tensor with its own storage per parameter and step, as every check expects.
+    # Views of the bulk tensor, one per step and parameter: never handed to the step function.
     columns = [
-        [value.clone() for value in column.reshape(case.steps, *shape).unbind(0)]
+        column.reshape(case.steps, *shape).unbind(0)
         for column, shape in zip(kept.split(sizes, dim=1), case.shapes)
     ]
-    if not columns:
-        return params, [[] for _ in range(case.steps)]
-    return params, [list(row) for row in zip(*columns)]
+    pristine = [list(row) for row in zip(*columns)] or [[] for _ in range(case.steps)]
+    # What the step function gets: one tensor with its own storage per step and parameter.
+    grads = [[value.clone() for value in row] for row in pristine]
+    return params, grads, pristine
 
 
 def step_cases(
@@ -158,8 +166,7 @@ def run(step_fn, case: StepCase) -> dict:
         ``grad_modified``, ``dtype_changed``, ``shape_changed``: where a side condition broke first;
         ``forbidden``: the calls to torch's optimiser kernels (``tripwire``), if any.
     """
-    params, grads = step_inputs(case)
-    pristine = [[grad.clone() for grad in row] for row in grads]
+    params, grads, pristine = _inputs(case)
     states = [{} for _ in params]
     observation = {
         "trajectory": [[flat(param) for param in params]],
@@ -173,7 +180,6 @@ def run(step_fn, case: StepCase) -> dict:
         for step in range(1, case.steps + 1):
             for index, param in enumerate(params):
                 grad = grads[step - 1][index]
-                grad_before = grad.clone()
                 dtype, shape = param.dtype, param.shape
                 where = {"step": step, "param": index}
                 try:
@@ -183,7 +189,10 @@ def run(step_fn, case: StepCase) -> dict:
                     return observation
                 if returned is not None and observation["returned"] is None:
                     observation["returned"] = {"repr": repr(returned)[:MAX_REPR], **where}
-                if observation["grad_modified"] is None and not torch.equal(grad, grad_before):
+                if observation["grad_modified"] is None and not torch.equal(
+                    grad,
+                    pristine[step - 1][index],  # what grad held before this call
+                ):
                     observation["grad_modified"] = where
                 if param.dtype != dtype and observation["dtype_changed"] is None:
                     observation["dtype_changed"] = {"got": str(param.dtype), **where}
