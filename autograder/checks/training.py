@@ -18,11 +18,13 @@ The loss. Separable, element by element, with coefficient tensors :math:`C, A, D
 It is written with explicit products (no ``**``, no ``tanh``, no matrix product), so autograd's
 backward is elementwise products and sums of two operands: every gradient element is
 ``2*fl(C*fl(θ-A)) + 4*fl(fl(D*fl(θ*θ))*θ)``, each operation correctly rounded (IEEE 754), the
-doublings exact, the one sum commutative. It depends on its own coordinate only, so it is the
-same bit for bit on every CPU, BLAS, vector width and thread count (the loss *value* is a sum
-whose order may differ; it is never compared: ``step(closure)`` must return the closure's own
-loss, checked by identity). Coefficients per coordinate: :math:`\theta_0 \sim U(-1, 1)`;
-:math:`A = \theta_0 \pm \delta`, :math:`\delta \sim U(2, 3)` (the minimum is far away);
+doublings exact, the order of autograd's accumulation fixed by the graph. It depends on its
+own coordinate only, so it is the same bit for bit on every CPU, BLAS, vector width and thread
+count (the loss *value* is a sum whose order may differ; it is never compared: ``step(closure)``
+must return the closure's own loss, checked by identity).
+
+Coefficients per coordinate: :math:`\theta_0 \sim U(-1, 1)`;
+:math:`A = \theta_0 \pm \delta` with :math:`\delta \sim U(2, 3)` (the minimum is far away);
 curvature :math:`C = s\,k\,c` with :math:`c \sim U(\frac14, 2)` and a scale
 :math:`k \in \{1, 10^{-3}, 10^{-6}, 10^{-9}\}` (some coordinates have tiny gradients, where
 ``eps`` decides); :math:`D = r\,C`, :math:`r \sim U(0, 0.005)`, so the curvature
@@ -46,11 +48,12 @@ gradient by :math:`h \delta`, and the next update by :math:`\gamma \delta`. For 
 about one step's rounding. For Adam :math:`\gamma \approx \mathrm{lr}\, h / (\sqrt{\hat v} +
 \epsilon) \lesssim \mathrm{lr} / |\theta - \theta^\ast|` (far from the minimum
 :math:`\theta^\ast`, :math:`|g| \approx h |\theta - \theta^\ast|`), and the cases keep
-:math:`\gamma T \le 1` over a run of :math:`T` steps: the feedback adds at most :math:`T \gamma
-\rho \le \rho`. So a correct class stays within half of the allowance;
-``tests/test_checks_optimizers.py`` checks both conditions on every case, that rounding
-perturbations stay within a quarter of it, and that every catalogued mistake leaves it by
-orders of magnitude.
+:math:`\sum_t \gamma_t \le 1` over a run: the feedback adds at most :math:`\rho \sum_t
+\gamma_t \le \rho`. So a correct class stays within half of the allowance.
+``tests/test_checks_optimizers.py`` checks the closed form bit for bit, both conditions on
+every case, and that rounding perturbations (out-of-place arithmetic, a gradient off by
+:math:`10^{-15}`, every parameter one ulp off after each step) stay within a quarter of the
+allowance; ``tests/test_mistakes.py`` that every catalogued mistake still leaves it.
 """
 
 from __future__ import annotations
