@@ -8,8 +8,15 @@ the reference solutions when the instructor computes expectations.
 
 from __future__ import annotations
 
+import threading
+
 from .cases import case_id
 from .checks import KINDS
+
+# Serialises every run in one process: a check may swap a module global for the duration of a run
+# (my_adam's adam_step shim, in the module of whichever MyAdam it runs), and the batch grader
+# computes expectations in threads. Expectation caches fill under it too.
+TRUSTED = threading.RLock()
 
 
 def run_cases(test, answer, cases: list, namespace: dict) -> list[dict]:
@@ -18,4 +25,5 @@ def run_cases(test, answer, cases: list, namespace: dict) -> list[dict]:
         kind = type(answer).__name__
         return [{"invalid": f"`{test.answer}` is a {kind}, not a function or class."}]
     check = KINDS[test.kind]
-    return [{"case": case_id(case), **check.run(answer, case)} for case in cases]
+    with TRUSTED:
+        return [{"case": case_id(case), **check.run(answer, case)} for case in cases]
