@@ -4,6 +4,8 @@ torch is made single-threaded first (intra-op and inter-op pools, OpenMP and MKL
 environment), so that forking never copies a process with worker threads, and so that a child's
 CPU time is its own. Plotting libraries are preloaded too (with a non-interactive backend): most
 notebooks import them at the top, and importing them in every child would cost a second each.
+So are the course's own helpers the notebook imports, and torch.optim's tripwire (every child
+installs it before running student code; done here once, the child finds it in place).
 """
 
 import contextlib
@@ -23,9 +25,13 @@ import torch.nn.functional  # noqa: E402
 import torch.optim  # noqa: E402
 
 from .. import engine  # noqa: E402, F401
-from ..checks import KINDS  # noqa: E402, F401
+from ..checks import KINDS, tripwire  # noqa: E402, F401
 from . import child  # noqa: E402, F401
 
-for optional in ("numpy", "matplotlib.pyplot"):
+# What every child would do first: find torch's optimiser kernels and wrap them (idempotent there).
+tripwire.install()
+
+# The course helpers the notebook imports (``sketch`` pulls in PIL's drawing and matplotlib's Agg).
+for optional in ("numpy", "matplotlib.pyplot", "autograder.surfaces", "autograder.sketch"):
     with contextlib.suppress(ImportError):
         __import__(optional)
