@@ -1,20 +1,38 @@
-"""Benchmark: the batch grader against ``nbgrader autograde`` on the same notebooks.
+"""Benchmark: the batch grader against ``nbgrader autograde`` on the same notebooks, side by side.
 
 Run on demand (pytest does not collect this folder):
 
-    python tests/benchmarks/bench_batch.py [--students 12] [--jobs 2] [--skip-nbgrader]
+    python tests/benchmarks/bench_batch.py [--students 100] [--nbgrader-students 6] [--jobs 2]
+                                           [--repeats 3] [--skip-nbgrader]
 
-It builds a course (``generate_assignment`` of the solution notebook), submits ``--students``
+It builds a course (``generate_assignment`` of the solution notebook) and submits ``--students``
 notebooks in nbgrader's ``submitted/`` layout — correct, buggy (known mistakes and a correct
-variant) and hostile (reads ``solutions/``, patches torch) in turn — then times ``nbgrader
-autograde`` and ``python -m autograder grade`` (hidden cases, fork server start included) on them
-and prints seconds per submission, submissions per second and the speed-up.
+variant) and hostile (reads ``solutions/``, patches torch) in turn — and a second course holding
+the first ``--nbgrader-students`` of them (the same notebooks: nbgrader is slow). Every run is a
+fresh process, timed from start to exit, in wall-clock and in CPU time (every process it started
+included: this script is their subreaper):
+
+* ours: ``python -m autograder grade submitted/<student>... --force`` (hidden cases, fork server
+  start included) on all ``--students`` and on the first fifth of them;
+* nbgrader: ``nbgrader autograde --force`` on ``--nbgrader-students`` and on the first third.
+
+Per submission, *including startup* is a run's time divided by its number of submissions;
+*steady state* is the slope between the two runs, (T(n) - T(m)) / (n - m), which cancels the fixed
+start-up cost (imports, fork server, expectations). The ratio is nbgrader's seconds per submission
+divided by ours: steady against steady, and including startup against including startup. Each
+run is repeated ``--repeats`` times, taking turns, and medians are reported: other work on the
+machine slows both, and the CPU times are the steadier figures when it does.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import os
+import resource
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,12 +43,12 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from autograder import batch  # noqa: E402
 from tests.test_nbgrader_roundtrip import (  # noqa: E402
     ASSIGNMENT,
     BROKEN,
     NOTEBOOK,
     VARIANTS,
+    environment,
     nbgrader,
     submit,
     with_answers,
@@ -45,12 +63,13 @@ HOSTILE = {
     "    param.sub_(lr * grad)\n",
 }
 KINDS = {"correct": {}, "broken": BROKEN, "variants": VARIANTS, "hostile": HOSTILE}
+PR_SET_CHILD_SUBREAPER = 36
 
 
 def build_course(folder: Path, students: int) -> Path:
     """A course with the release generated and ``students`` submissions of every kind in turn."""
     course = folder / "course"
-    course.mkdir()
+    course.mkdir(parents=True)
     shutil.copy(ROOT / "nbgrader_config.py", course)
     shutil.copytree(
         ROOT / "solutions" / ASSIGNMENT,
@@ -66,27 +85,122 @@ def build_course(folder: Path, students: int) -> Path:
     return course
 
 
+def timed(command: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of every process it started) of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    completed = subprocess.run(
+        command, cwd=cwd, env=environment(ROOT), capture_output=True, text=True
+    )
+    wall = time.perf_counter() - start
+    _reap_orphans()  # the fork server and its children, reparented here once the grader exits
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if completed.returncode != 0:
+        raise RuntimeError(f"{command[:4]} failed:\n{completed.stdout}\n{completed.stderr}")
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return wall, cpu
+
+
+def _reap_orphans(grace: float = 10.0) -> None:
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.05)
+
+
+def ours(course: Path, students: list[str], out: Path, jobs: int) -> list[str]:
+    paths = [str(course / "submitted" / student) for student in students]
+    return [sys.executable, "-m", "autograder", "grade", *paths, "--out", str(out), "--force"] + (
+        ["--jobs", str(jobs)] if jobs else []
+    )
+
+
+def theirs(course: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "nbgrader",
+        "autograde",
+        ASSIGNMENT,
+        "--force",
+        f"--CourseDirectory.root={course}",
+    ]
+
+
+def measure(runs: dict[str, tuple[list[str], Path]], repeats: int) -> dict[str, tuple]:
+    """Median (wall, CPU) of every run, the runs taking turns ``repeats`` times."""
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, (command, cwd) in runs.items():
+            samples[name].append(timed(command, cwd))
+            wall, cpu = samples[name][-1]
+            print(f"  {name}: {wall:.2f} s wall, {cpu:.2f} s CPU", file=sys.stderr)
+    return {
+        name: (statistics.median(s[0] for s in got), statistics.median(s[1] for s in got))
+        for name, got in samples.items()
+    }
+
+
+def per_submission(big: tuple, n: int, small: tuple, m: int) -> dict[str, float]:
+    """Seconds per submission, wall and CPU: including startup (the big run) and steady state."""
+    return {
+        "wall": big[0] / n,
+        "cpu": big[1] / n,
+        "wall_steady": (big[0] - small[0]) / (n - m),
+        "cpu_steady": (big[1] - small[1]) / (n - m),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=12)
+    parser.add_argument("--students", type=int, default=100)
+    parser.add_argument("--nbgrader-students", type=int, default=6)
     parser.add_argument("--jobs", type=int, default=0)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-nbgrader", action="store_true")
     args = parser.parse_args()
+    ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    n, m = args.students, max(2, args.students // 5)
+    nb_n, nb_m = args.nbgrader_students, max(1, args.nbgrader_students // 3)
+    print(f"load average before: {os.getloadavg()}", file=sys.stderr)
     with tempfile.TemporaryDirectory() as folder:
-        course = build_course(Path(folder), args.students)
-        ours_start = time.perf_counter()
-        code = batch.main(
-            paths=[course / "submitted"], out=Path(folder) / "out", jobs=args.jobs, hidden=True
+        course = build_course(Path(folder) / "ours", n)
+        students = sorted(path.name for path in (course / "submitted").iterdir())
+        out = Path(folder) / "out"
+        runs = {
+            f"ours {n}": (ours(course, students, out, args.jobs), course),
+            f"ours {m}": (ours(course, students[:m], out, args.jobs), course),
+        }
+        if not args.skip_nbgrader:
+            small = build_course(Path(folder) / "nb_small", nb_m)
+            large = build_course(Path(folder) / "nb_large", nb_n)
+            runs[f"nbgrader {nb_n}"] = (theirs(large), large)
+            runs[f"nbgrader {nb_m}"] = (theirs(small), small)
+        got = measure(runs, args.repeats)
+    print(f"load average after: {os.getloadavg()}", file=sys.stderr)
+    us = per_submission(got[f"ours {n}"], n, got[f"ours {m}"], m)
+    rows = [("autograder grade", n, m, us)]
+    if not args.skip_nbgrader:
+        them = per_submission(got[f"nbgrader {nb_n}"], nb_n, got[f"nbgrader {nb_m}"], nb_m)
+        rows.append(("nbgrader autograde", nb_n, nb_m, them))
+    print(f"{'s per submission':22} {'runs':>9} {'wall':>7} {'steady':>7} {'CPU':>7} {'steady':>7}")
+    for label, big, little, values in rows:
+        print(
+            f"{label:22} {f'{big}/{little}':>9} {values['wall']:7.3f} "
+            f"{values['wall_steady']:7.3f} {values['cpu']:7.3f} {values['cpu_steady']:7.3f}"
         )
-        ours = (time.perf_counter() - ours_start) / args.students
-        print(f"autograder grade: {ours:.3f} s per submission ({1 / ours:.1f}/s), exit {code}")
-        if args.skip_nbgrader:
-            return 0
-        start = time.perf_counter()
-        nbgrader(course, ROOT, "autograde", ASSIGNMENT, "--force")
-        theirs = (time.perf_counter() - start) / args.students
-        print(f"nbgrader autograde: {theirs:.2f} s per submission ({1 / theirs:.2f}/s)")
-        print(f"speed-up: {theirs / ours:.0f}x on {args.students} submissions")
+    if not args.skip_nbgrader:
+        print(
+            "speed-up (nbgrader s/submission ÷ ours): "
+            + ", ".join(
+                f"{key.replace('_', ' ')} {them[key] / us[key]:.0f}x"
+                for key in ("wall_steady", "wall", "cpu_steady", "cpu")
+            )
+        )
     return 0
 
 
