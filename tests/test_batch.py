@@ -52,7 +52,7 @@ def test_hostile_student_does_not_hurt_others(graded):
     """Does the correct example keep full marks on code tests next to the hostile one?"""
     _, out, _ = graded
     alice = json.loads((out / "alice.json").read_text())
-    assert all(t["passed"] for t in alice["tests"] if t["name"] != "flashcards")
+    assert all(t["passed"] for t in alice["tests"])
     mallory = {t["name"]: t for t in json.loads((out / "mallory.json").read_text())["tests"]}
     assert mallory["adam"]["score"] == 0 and "still running" in mallory["adam"]["feedback"]
     assert mallory["momentum"]["passed"]

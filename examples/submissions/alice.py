@@ -93,3 +93,22 @@ class MyAdam(torch.optim.Optimizer):
                 adam_step(p, p.grad, self.state[p], lr=group["lr"], beta1=b1, beta2=b2,
                           eps=group["eps"])
         return loss
+
+
+# The flash-card quiz: the names may be written as people write them.
+FLASHCARD_ANSWERS = {
+    "rule-6xr4": "AdaGrad",
+    "rule-9k6f": "SGD with momentum",
+    "rule-djjb": "Nesterov momentum",
+    "rule-g736": "Gradient Descent",
+    "rule-ndbw": "RMSprop",
+    "rule-w6m9": "Adam",
+    "rule-z3h9": "stochastic gradient descent",
+    "path-335m": "adam",
+    "path-6qh4": "rmsprop",
+    "path-crjm": "sgd",
+    "path-fpwd": "adagrad",
+    "path-qrz4": "momentum",
+    "path-vp7f": "gradient-descent",
+    "path-wqk3": "nesterov",
+}

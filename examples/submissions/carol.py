@@ -92,3 +92,22 @@ class MyAdam(torch.optim.Optimizer):
                 adam_step(p, p.grad, self.state[p], lr=group["lr"], beta1=b1, beta2=b2,
                           eps=group["eps"])
         return loss
+
+
+# The flash-card quiz: the update rules are right, two pairs of paths are swapped.
+FLASHCARD_ANSWERS = {
+    "rule-6xr4": "adagrad",
+    "rule-9k6f": "momentum",
+    "rule-djjb": "nesterov",
+    "rule-g736": "gradient_descent",
+    "rule-ndbw": "rmsprop",
+    "rule-w6m9": "adam",
+    "rule-z3h9": "sgd",
+    "path-335m": "adam",
+    "path-6qh4": "adagrad",
+    "path-crjm": "gradient_descent",
+    "path-fpwd": "rmsprop",
+    "path-qrz4": "momentum",
+    "path-vp7f": "sgd",
+    "path-wqk3": "nesterov",
+}
