@@ -20,10 +20,10 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from . import gradebook, instructor, report
-from .grade import grade, plan
-from .load import load_submission
+from .grade import judge_run, plan
+from .load import Submission, load_submission
 from .result import SubmissionResult
-from .sandbox import Limits, Sandbox
+from .sandbox import Limits, Run, Sandbox
 
 SUFFIXES = (".ipynb", ".py")
 IGNORED_FOLDERS = {".ipynb_checkpoints", "__pycache__", ".git"}
@@ -118,18 +118,26 @@ def main(
             _progress(len(students), len(results)) as bar,
             ThreadPoolExecutor(max_workers=jobs or _cores()) as pool,
         ):
+            # The workers load and run submissions in the sandbox; this thread judges and writes
+            # each finished one meanwhile, so that every worker's next child is already running.
             futures = {
-                pool.submit(_grade_one, student, path, sandbox, planned, unavailable, hidden): (
-                    student
-                )
+                pool.submit(_grade_one, student, path, sandbox, planned): student
                 for student, path in todo
             }
             try:
                 for future in as_completed(futures):
                     student = futures[future]
                     try:
-                        result, extras = future.result()
-                        _write_student(out, result, extras, cases_key)
+                        submission, run = future.result()
+                        result = judge_run(
+                            submission,
+                            run,
+                            planned,
+                            sandbox.limits,
+                            hidden=hidden,
+                            unavailable=unavailable,
+                        )
+                        _write_student(out, result, submission, cases_key)
                         results[student] = result
                     except Exception as error:
                         failed += 1
@@ -150,14 +158,20 @@ def main(
     return 0 if not failed and len(results) == len(students) else 1
 
 
-def _grade_one(student, path, sandbox, planned, unavailable, hidden):
+def _grade_one(student: str, path: Path, sandbox: Sandbox, planned) -> tuple[Submission, Run]:
+    """Load one submission and run it in the sandbox; the caller judges the run."""
     submission = load_submission(path, student)
-    result = grade(submission, sandbox, planned, hidden=hidden, unavailable=unavailable)
-    extras = {"path": str(path), "digest": submission.digest, "problems": submission.problems}
-    return result, extras
+    return submission, sandbox.run(submission, planned)
 
 
-def _write_student(out: Path, result: SubmissionResult, extras: dict, cases_key: str) -> None:
+def _write_student(
+    out: Path, result: SubmissionResult, submission: Submission, cases_key: str
+) -> None:
+    extras = {
+        "path": str(submission.path),
+        "digest": submission.digest,
+        "problems": submission.problems,
+    }
     data = result.to_dict() | extras | {"cases": cases_key}
     report.write_reports(result, out)
     report.write_atomic(out / f"{result.student}.json", json.dumps(data, indent=1) + "\n")

@@ -44,13 +44,29 @@ def grade(
 ) -> SubmissionResult:
     """Run ``planned`` on ``submission`` in ``sandbox`` and judge every test."""
     run = sandbox.run(submission, planned)
+    return judge_run(
+        submission, run, planned, sandbox.limits, hidden=hidden, unavailable=unavailable
+    )
+
+
+def judge_run(
+    submission: Submission,
+    run: Run,
+    planned: list[PlannedTest],
+    limits,
+    *,
+    hidden: bool,
+    unavailable: dict[str, TestResult] | None = None,
+) -> SubmissionResult:
+    """Judge every test of a finished ``run`` (the batch grader does it while the next submission
+    runs in the sandbox)."""
     problems = submission.problems + run.load_errors
-    results = [_judge(test, run, problems, sandbox, hidden) for test in planned]
+    results = [_judge(test, run, problems, limits, hidden) for test in planned]
     results += list((unavailable or {}).values())
     return SubmissionResult(submission.student, results, submission.source, run.protections)
 
 
-def _judge(test: PlannedTest, run: Run, problems: list[str], sandbox, hidden: bool) -> TestResult:
+def _judge(test: PlannedTest, run: Run, problems: list[str], limits, hidden: bool) -> TestResult:
     name = test.name
     if run.load_patched:
         return TestResult.zero(name, _patched_finding(run.load_patched, "when it is loaded"))
@@ -69,7 +85,7 @@ def _judge(test: PlannedTest, run: Run, problems: list[str], sandbox, hidden: bo
             name,
             Finding("invalid", f"The grader could not read what your code did ({error!r})."),
         )
-    return _explained(result, problems, sandbox.limits)
+    return _explained(result, problems, limits)
 
 
 def _invalid(observations, cases: list) -> str | None:
