@@ -22,6 +22,7 @@ Nothing here raises on bad input.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import itertools
 import json
@@ -235,6 +236,8 @@ def _parse(source: str, label: str, problems: list[str]) -> list[tuple[str, ast.
     return pieces
 
 
+# Parsed by _strip_magics, then again by _parse; cells the release gave every student, once a batch.
+@functools.lru_cache(maxsize=128)
 def _try_parse(source: str) -> ast.Module | None:
     try:
         with warnings.catch_warnings():
