@@ -8,6 +8,7 @@ updates within the tolerances of ``autograder.compare``.
 
 from __future__ import annotations
 
+import array
 import math
 import random
 from dataclasses import asdict, dataclass
@@ -73,20 +74,12 @@ def _inputs(case: StepCase) -> tuple[list[torch.Tensor], list[list[torch.Tensor]
     dtype = DTYPES[case.dtype]
     params = [normal(rng, shape, 1.0, dtype) for shape in case.shapes]
     drift = [normal(rng, shape, case.grad_scale, dtype) for shape in case.shapes]
-    # The same draws in the same order as one `normal` and one keep mask per parameter and step
-    # (gauss values of a parameter, then its uniforms), built into tensors once per case: the
-    # gradients are bit-identical, and the case costs a few tensor operations instead of hundreds.
     sizes = [math.prod(shape) for shape in case.shapes]
-    gauss, uniform, scale = rng.gauss, rng.random, case.grad_scale
-    noise, keep = [], []
-    for _ in range(case.steps):
-        for size in sizes:
-            noise += [scale * gauss(0.0, 1.0) for _ in range(size)]
-            keep += [uniform() > 0.1 for _ in range(size)]
+    noise, keep = _draws(case)
     width = sum(sizes)
     mean = torch.cat([value.reshape(-1) for value in drift] or [torch.zeros(0, dtype=dtype)])
-    grad = mean + torch.tensor(noise, dtype=dtype).reshape(case.steps, width)
-    mask = torch.tensor(keep, dtype=torch.bool).reshape(grad.shape)
+    grad = mean + _tensor(noise, torch.float64).to(dtype).reshape(case.steps, width)
+    mask = _tensor(keep, torch.bool).reshape(grad.shape)
     kept = torch.where(mask, grad, torch.zeros_like(grad))
     # Views of the bulk tensor, one per step and parameter: never handed to the step function.
     columns = [
@@ -97,6 +90,55 @@ def _inputs(case: StepCase) -> tuple[list[torch.Tensor], list[list[torch.Tensor]
     # What the step function gets: one tensor with its own storage per step and parameter.
     grads = [[value.clone() for value in row] for row in pristine]
     return params, grads, pristine
+
+
+# The random draws of step cases (every gradient's noise and keep mask) by what determines them:
+# drawn once a process, and handed by the batch grader to each sandboxed child with its job
+# (``prepare`` there, ``adopt`` here) rather than drawn again by every child.
+_DRAWS: dict[tuple, tuple[bytes, bytes]] = {}
+
+
+def _draws(case: StepCase) -> tuple[bytes, bytes]:
+    """The noise (float64) and keep mask (bool) of every step and parameter, as bytes.
+
+    The same draws in the same order as ``normal`` then a keep mask per parameter and step (after
+    the starting parameters and the drift), so the gradients are bit-identical to drawing each
+    one on its own; built into tensors once per case, they cost a few tensor operations.
+    """
+    key = (case.seed, tuple(case.shapes), case.steps, case.grad_scale)
+    if key not in _DRAWS:
+        rng = random.Random(case.seed)
+        sizes = [math.prod(shape) for shape in case.shapes]
+        for _ in range(2 * sum(sizes)):  # the starting parameters and the drift
+            rng.gauss(0.0, 1.0)
+        gauss, uniform, scale = rng.gauss, rng.random, case.grad_scale
+        noise, keep = array.array("d"), bytearray()
+        for _ in range(case.steps):
+            for size in sizes:
+                noise.extend([scale * gauss(0.0, 1.0) for _ in range(size)])
+                keep.extend([uniform() > 0.1 for _ in range(size)])
+        _DRAWS[key] = (noise.tobytes(), bytes(keep))
+    return _DRAWS[key]
+
+
+def _tensor(data: bytes, dtype: torch.dtype) -> torch.Tensor:
+    if not data:
+        return torch.zeros(0, dtype=dtype)
+    return torch.frombuffer(bytearray(data), dtype=dtype)
+
+
+def prepare(cases: list) -> dict:
+    """The draws of ``cases`` (grader side), for ``adopt`` in a sandboxed child."""
+    return {
+        (case.seed, tuple(case.shapes), case.steps, case.grad_scale): _draws(case)
+        for case in cases
+        if isinstance(case, StepCase)
+    }
+
+
+def adopt(prepared: dict) -> None:
+    """Use the draws ``prepare`` made instead of drawing them again (sandboxed child side)."""
+    _DRAWS.update(prepared)
 
 
 def step_cases(

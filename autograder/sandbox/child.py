@@ -27,7 +27,7 @@ import os
 import sys
 
 from .. import engine
-from ..checks import tripwire
+from ..checks import KINDS, tripwire
 from ..checks.common import describe_error
 from ..load import Chunk, exec_chunk
 from . import confine
@@ -157,6 +157,8 @@ def _redirect_output(path: str) -> None:
 
 
 def _run(job: dict, channel: Channel, limits: confine.Limits) -> None:
+    for kind, prepared in job.get("prepared", {}).items():  # before any student code runs
+        KINDS[kind].adopt(prepared)
     guard = Guard()
     namespace: dict = {"__name__": "submission", "__builtins__": builtins}
     errors = []

@@ -24,8 +24,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..checks import KINDS
 from ..load import Submission
 from ..result import Finding
+from ..spec import BY_NAME
 from .child import MAX_MESSAGE, main
 from .confine import MIB, Limits, remove_pids_cgroup
 
@@ -169,6 +171,7 @@ class _Attempt:
                 }
                 for test in self.tests
             ],
+            "prepared": _prepared(self.tests),
             "limits": asdict(self.sandbox.limits),
             "uid": uid,
             "tmp": str(private),
@@ -351,6 +354,17 @@ def _make_importable_by_fork_server() -> None:
     paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
     if root not in paths:
         os.environ["PYTHONPATH"] = os.pathsep.join([root, *filter(None, paths)])
+
+
+def _prepared(tests: list[PlannedTest]) -> dict[str, dict]:
+    """By kind of check, what its ``prepare`` computes once for the grader (the step cases' random
+    draws), so that no child computes it again: inputs only, never an expected value."""
+    prepared: dict[str, dict] = {}
+    for test in tests:
+        kind = KINDS[BY_NAME[test.name].kind]
+        if hasattr(kind, "prepare"):
+            prepared.setdefault(kind.KIND, {}).update(kind.prepare(test.cases))
+    return prepared
 
 
 def _class_path(cases: list) -> str:
