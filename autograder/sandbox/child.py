@@ -30,21 +30,22 @@ from .. import engine
 from ..checks import KINDS, tripwire
 from ..checks.common import describe_error
 from ..load import Chunk, exec_chunk
-from . import confine
+from . import confine, wire
 
 MAX_MESSAGE = 4 << 20  # bytes of one message; the grader refuses longer ones
 CASE_MODULES = "autograder.checks."
 
 
 class Channel:
-    """JSON messages to the grader over a one-way pipe (a ``multiprocessing`` connection)."""
+    """JSON messages to the grader over a one-way pipe (a ``multiprocessing`` connection), the
+    bulk of their floats packed as binary (``wire``)."""
 
     def __init__(self, conn) -> None:
         self._conn = conn
         self._dumps = json.JSONEncoder(allow_nan=True).encode
 
     def send(self, message: dict) -> None:
-        data = self._dumps(message).encode()
+        data = self._dumps(wire.pack(message)).encode()
         if len(data) > MAX_MESSAGE:
             data = self._dumps({**_head(message), "too_large": len(data)}).encode()
         self._conn.send_bytes(data)

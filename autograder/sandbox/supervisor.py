@@ -28,6 +28,7 @@ from ..checks import KINDS
 from ..load import Submission
 from ..result import Finding
 from ..spec import BY_NAME
+from . import wire
 from .child import MAX_MESSAGE, main
 from .confine import MIB, Limits, remove_pids_cgroup
 
@@ -188,7 +189,7 @@ class _Attempt:
             if not reader.poll(min(left, 1.0)):
                 continue
             try:
-                message = json.loads(reader.recv_bytes(MAX_MESSAGE))
+                message = json.loads(reader.recv_bytes(MAX_MESSAGE), object_hook=wire.unpack_object)
             except EOFError:
                 return
             except (OSError, ValueError):  # too long or not JSON: the channel was tampered with

@@ -1,0 +1,84 @@
+"""The sandbox's wire format: floats packed as binary by the child, unpacked by the grader."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from autograder.sandbox import wire
+
+NAN, INF = float("nan"), float("inf")
+TRAJECTORY = [[[0.1 * t], [1.0 + t, -0.0, 2.5e-300, 3.0, 4.0], [t / 3] * 6] for t in range(4)]
+
+
+def _wire(value):
+    """What the grader reads of what the child sent."""
+    text = json.JSONEncoder(allow_nan=True).encode(wire.pack(value))
+    return json.loads(text, object_hook=wire.unpack_object)
+
+
+def _same(a, b) -> bool:
+    """Equal, NaN equal to NaN, and every number of the same type and sign."""
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, float) and isinstance(b, float):
+        return (math.isnan(a) and math.isnan(b)) or (
+            a == b and math.copysign(1, a) == math.copysign(1, b)
+        )
+    return type(a) is type(b) and a == b
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"case": "adam/x", "trajectory": TRAJECTORY, "error": None},
+        {"iterates": [NAN, INF, -INF, -0.0, 1e-320, 1.5, 2.5, 3.5, 4.5], "f_calls": 3},
+        {"trajectory": [[[1.0, 2.0], [3.0]], [[1.0, 2.0, 9.0], [3.0]]]},  # uneven rows
+        {"values": [1.0, 2, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]},  # an int among floats
+        {"values": [1.0, 2.0], "flags": [True, False] * 5, "text": ["a"] * 9},
+        [{"missing": "adam_step"}],
+        {"trajectory": [[[1.0] * 3, []]] * 4, "empty": [], "nested": [[], [[]]]},
+    ],
+)
+def test_what_the_grader_reads_is_what_the_child_sent(value):
+    """Does every observation come through the wire exactly (types, NaN, signed zero)?"""
+    assert _same(_wire(value), value)
+
+
+def test_trajectories_and_long_float_lists_are_packed():
+    """Are a trajectory and a long list of floats sent packed, and (full-precision floats, as
+    observations hold) shorter than as text?"""
+    value = {"trajectory": TRAJECTORY, "iterates": [math.sin(i) for i in range(99)]}
+    value["short"] = [0.5] * 3
+    packed = wire.pack(value)
+    assert set(packed["trajectory"]) == {wire.FLOATS, wire.SIZES}
+    assert packed["trajectory"][wire.SIZES] == [1, 5, 6]
+    assert set(packed["iterates"]) == {wire.FLOATS} and packed["short"] == [0.5] * 3
+    assert len(json.dumps(packed["iterates"])) < len(json.dumps(value["iterates"])) * 0.6
+
+
+GOOD = wire.pack([0.25] * 8)[wire.FLOATS]
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {wire.FLOATS: GOOD, "extra": 1},
+        {wire.FLOATS: 12},
+        {wire.FLOATS: "not base64!"},
+        {wire.FLOATS: "AAAA"},  # 3 bytes: not whole float64s
+        {wire.FLOATS: GOOD, wire.SIZES: [0, 8]},
+        {wire.FLOATS: GOOD, wire.SIZES: [True, 7]},
+        {wire.FLOATS: GOOD, wire.SIZES: [3]},  # 8 floats are not rows of 3
+        {wire.FLOATS: GOOD, wire.SIZES: []},
+        {wire.FLOATS: GOOD, wire.SIZES: "8"},
+    ],
+)
+def test_tampered_packed_floats_are_refused(obj):
+    """Does the grader refuse (ValueError: a tampered channel) anything pack never writes?"""
+    with pytest.raises(ValueError):
+        wire.unpack_object(obj)
