@@ -41,6 +41,9 @@ def main() -> None:
 @click.option("--memory", default=2048, show_default=True, help="MiB allowed per submission.")
 def grade(paths, out, formats, jobs, force, public_only, timeout, memory) -> None:
     """Grade notebooks, .py files, or folders of them (nbgrader's submitted/ layout included)."""
+    from . import forkserver
+
+    forkserver.start()  # the sandbox imports torch there while the next line imports it here
     from . import batch
 
     raise SystemExit(

@@ -24,6 +24,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .. import forkserver
 from ..checks import KINDS
 from ..load import Submission
 from ..result import Finding
@@ -86,9 +87,7 @@ class Sandbox:
 
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["autograder.sandbox.preload"])
-        _make_importable_by_fork_server()
+        self._context = forkserver.context()
         self._scratch = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
         os.chmod(self._scratch, 0o711)  # children may enter their own folder, not list others
 
@@ -343,18 +342,6 @@ def _raised_finding(raised: dict) -> Finding:
             f"{raised.get('traceback', '')}".rstrip()
         )
     return Finding("error", message, None, raised)
-
-
-def _make_importable_by_fork_server() -> None:
-    """Put this package on the fork server's ``PYTHONPATH``.
-
-    Python 3.11's fork server ignores the grader's ``sys.path``: without this, preloading fails
-    silently whenever the grader runs from outside the repository, and every child imports torch.
-    """
-    root = str(Path(__file__).resolve().parents[2])
-    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
-    if root not in paths:
-        os.environ["PYTHONPATH"] = os.pathsep.join([root, *filter(None, paths)])
 
 
 def _prepared(tests: list[PlannedTest]) -> dict[str, dict]:
