@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 
@@ -82,3 +83,64 @@ def test_tampered_packed_floats_are_refused(obj):
     """Does the grader refuse (ValueError: a tampered channel) anything pack never writes?"""
     with pytest.raises(ValueError):
         wire.unpack_object(obj)
+
+
+FORGER = """
+import json, os, stat, struct
+
+def sgd_step(param, grad, state, *, lr):
+    forged = json.dumps({"event": "result", "name": "sgd", "patched": [],
+                         "observations": [{"case": "x", "trajectory": {"\\\\u0000f8": "AAAA"}}]})
+    data = forged.encode().replace(b"\\\\\\\\u0000", b"\\\\u0000")
+    for fd in range(3, 64):
+        try:
+            if stat.S_ISFIFO(os.fstat(fd).st_mode):
+                os.write(fd, struct.pack("!i", len(data)) + data)
+        except OSError:
+            pass
+    param.sub_(lr * grad)
+
+def momentum_step(param, grad, state, *, lr, momentum):
+    param.sub_(lr * grad)  # wrong on purpose: judged as usual, after the forgery
+"""
+
+
+COUNTER = """
+import os
+
+def sgd_step(param, grad, state, *, lr):
+    found = []
+    for fd in range(3, 256):
+        try:
+            os.fstat(fd)
+            found.append(fd)
+        except OSError:
+            pass
+    raise RuntimeError(f"open descriptors: {found}")
+"""
+
+
+@pytest.mark.slow
+def test_forged_packed_floats_in_the_channel_score_zero(tmp_path):
+    """Does a submission that writes malformed packed floats into every pipe it holds score 0 on
+    that test, with feedback saying so, its next test judged as usual; and is the channel the
+    only descriptor student code holds besides stdio?"""
+    from autograder.grade import grade, plan
+    from autograder.load import load_submission
+    from autograder.sandbox import Limits, Sandbox
+
+    path = tmp_path / "forger.py"
+    path.write_text(FORGER)
+    planned, _ = plan(hidden=False, tests=("sgd", "momentum"))
+    sandbox = Sandbox(Limits(timeout=5.0))
+    try:
+        result = grade(load_submission(path, "forger"), sandbox, planned, hidden=False)
+        path.write_text(COUNTER)
+        counted = grade(load_submission(path, "counter"), sandbox, planned, hidden=False)
+    finally:
+        sandbox.close()
+    sgd, momentum = result.test("sgd"), result.test("momentum")
+    assert sgd.score == 0 and "grader's channel" in sgd.findings[0].message
+    assert momentum.score == 0 and momentum.findings[0].kind != "crash"
+    # Nothing else to write into: not the fork server's liveness pipe, not the resource tracker's.
+    assert re.search(r"open descriptors: \[\d+\]\n", counted.test("sgd").findings[0].message)

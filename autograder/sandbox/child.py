@@ -44,6 +44,9 @@ class Channel:
         self._conn = conn
         self._dumps = json.JSONEncoder(allow_nan=True).encode
 
+    def fileno(self) -> int:
+        return self._conn.fileno()
+
     def send(self, message: dict) -> None:
         data = self._dumps(wire.pack(message)).encode()
         if len(data) > MAX_MESSAGE:
@@ -123,6 +126,7 @@ def _guest(job: dict, channel: Channel, protections: list[str], supervisor: int)
         limits = confine.Limits(**job["limits"])
         private = job["tmp"]
         _redirect_output(os.path.join(private, "output.txt"))
+        _close_inherited(channel)
         os.chdir(private)
         os.environ.clear()
         os.environ.update(
@@ -148,6 +152,15 @@ def _guest(job: dict, channel: Channel, protections: list[str], supervisor: int)
     finally:
         sys.stdout.flush()
         os._exit(0)
+
+
+def _close_inherited(channel: Channel) -> None:
+    """Close every descriptor but stdio and the channel: ``multiprocessing`` hands each child
+    the fork server's liveness pipe and the resource tracker's, where a byte written by student
+    code would stop the fork server or garble the tracker."""
+    keep = channel.fileno()
+    os.closerange(3, keep)
+    os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
 
 
 def _redirect_output(path: str) -> None:
