@@ -137,10 +137,14 @@ def test_forged_packed_floats_in_the_channel_score_zero(tmp_path):
         result = grade(load_submission(path, "forger"), sandbox, planned, hidden=False)
         path.write_text(COUNTER)
         counted = grade(load_submission(path, "counter"), sandbox, planned, hidden=False)
+        path.write_text(FORGER.replace("data = ", "data = b'[' * 200000 or "))
+        deep = grade(load_submission(path, "deep"), sandbox, planned, hidden=False)
     finally:
         sandbox.close()
     sgd, momentum = result.test("sgd"), result.test("momentum")
     assert sgd.score == 0 and "grader's channel" in sgd.findings[0].message
     assert momentum.score == 0 and momentum.findings[0].kind != "crash"
+    # JSON nested too deep to parse is a tampered channel too, not a grader crash.
+    assert "grader's channel" in deep.test("sgd").findings[0].message
     # Nothing else to write into: not the fork server's liveness pipe, not the resource tracker's.
     assert re.search(r"open descriptors: \[\d+\]\n", counted.test("sgd").findings[0].message)

@@ -191,7 +191,7 @@ class _Attempt:
                 message = json.loads(reader.recv_bytes(MAX_MESSAGE), object_hook=wire.unpack_object)
             except EOFError:
                 return
-            except (OSError, ValueError):  # too long or not JSON: the channel was tampered with
+            except (OSError, ValueError, RecursionError):  # too long, not JSON, too deep: tampered
                 self.exit = {"tampered": True}
                 process.kill()
                 return
