@@ -19,7 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from . import gradebook, instructor, report
+from . import gradebook, instructor, paths, picture, report
 from .grade import judge_run, plan
 from .load import Submission, load_submission
 from .result import SubmissionResult
@@ -137,7 +137,7 @@ def main(
                             hidden=hidden,
                             unavailable=unavailable,
                         )
-                        _write_student(out, result, submission, cases_key)
+                        _write_student(out, result, submission, cases_key, run.paths)
                         results[student] = result
                     except Exception as error:
                         failed += 1
@@ -165,7 +165,7 @@ def _grade_one(student: str, path: Path, sandbox: Sandbox, planned) -> tuple[Sub
 
 
 def _write_student(
-    out: Path, result: SubmissionResult, submission: Submission, cases_key: str
+    out: Path, result: SubmissionResult, submission: Submission, cases_key: str, walked: dict
 ) -> None:
     extras = {
         "path": str(submission.path),
@@ -173,7 +173,14 @@ def _write_student(
         "problems": submission.problems,
     }
     data = result.to_dict() | extras | {"cases": cases_key}
-    report.write_reports(result, out)
+    # A picture for every failed test whose answer walks a surface: where it passes, the
+    # student's path is the reference's.
+    failed = {
+        test.name: walked[test.name]
+        for test in result.tests
+        if not test.passed and test.name in walked
+    }
+    report.write_reports(result, out, pictures=picture.pictures(failed, paths.reference_paths()))
     report.write_atomic(out / f"{result.student}.json", json.dumps(data, indent=1) + "\n")
 
 

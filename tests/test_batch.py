@@ -68,3 +68,17 @@ def test_rerun_skips_unchanged(graded, monkeypatch):
     bob.write_text(bob.read_text() + "\n# edited\n")
     assert batch.main(paths=[course], out=out, hidden=False, timeout=3.0) == 0
     assert seen == ["bob"]
+
+
+def test_failed_step_functions_get_a_picture(graded):
+    """Does a failed step function's report show the student's path against the reference, and
+    a fully correct report show none?"""
+    _, out, _ = graded
+    bob = json.loads((out / "bob.json").read_text())
+    failed = [
+        t["name"] for t in bob["tests"] if not t["passed"] and t["name"] in ("nesterov", "adam")
+    ]
+    assert failed, "bob's example fails nesterov and adam"
+    html = (out / "bob.html").read_text()
+    assert html.count("data:image/png;base64,") == len(failed)
+    assert "data:image/png" not in (out / "alice.html").read_text()

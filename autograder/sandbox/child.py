@@ -12,6 +12,8 @@ grader, and nothing here knows an expected value. Messages, in order::
     {"event": "test", "name": n}                   before running test n
     {"event": "result", "name": n, "observations": [...], "patched": [...]}
                                                    (or "raised": {...} instead of observations)
+    {"event": "paths"}                             before walking the report pictures' paths
+    {"event": "paths_result", "paths": {...}}      (autograder.paths; never part of a score)
     {"event": "done"}
     {"event": "exit", "code": c, "signal": s}      from the supervisor, once the guest is gone
 """
@@ -26,13 +28,14 @@ import math
 import os
 import sys
 
-from .. import engine
+from .. import engine, paths
 from ..checks import KINDS, tripwire
 from ..checks.common import describe_error
 from ..load import Chunk, exec_chunk
 from . import confine, wire
 
 MAX_MESSAGE = 4 << 20  # bytes of one message; the grader refuses longer ones
+PATHS_SECONDS = 3.0  # CPU and wall time for walking the report pictures' paths
 CASE_MODULES = "autograder.checks."
 
 
@@ -199,6 +202,14 @@ def _run(job: dict, channel: Channel, limits: confine.Limits) -> None:
             channel.send(message)
         except (TypeError, ValueError) as error:  # not plain data: the student's objects leaked
             channel.send({**_head(message), "raised": describe_error(error), "patched": []})
+    # Last, and never part of a score: the report pictures' paths, on a short budget.
+    channel.send({"event": "paths"})
+    confine.cpu_budget(PATHS_SECONDS)
+    try:
+        walked = paths.student_paths(namespace)
+        channel.send({"event": "paths_result", "paths": walked})
+    except BaseException:  # a path that cannot be walked or sent is a picture not drawn
+        guard.restore()
 
 
 def _case_class(path: str):

@@ -30,7 +30,7 @@ from ..load import Submission
 from ..result import Finding
 from ..spec import BY_NAME
 from . import wire
-from .child import MAX_MESSAGE, main
+from .child import MAX_MESSAGE, PATHS_SECONDS, main
 from .confine import MIB, Limits, remove_pids_cgroup
 
 # Uids of sandboxed children: a block of its own per grader process, one uid per child.
@@ -60,6 +60,7 @@ class Run:
     notes: list[str] = field(default_factory=list)
     protections: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    paths: dict = field(default_factory=dict)  # the report pictures' paths (untrusted data)
 
 
 CHILD_NAME = "autograder-sandbox"
@@ -196,7 +197,9 @@ class _Attempt:
                 process.kill()
                 return
             if self._handle(message):
-                deadline = time.monotonic() + self.timeout
+                deadline = time.monotonic() + (
+                    PATHS_SECONDS if self.phase[0] == "paths" else self.timeout
+                )
 
     def _handle(self, message: dict) -> bool:
         """Record one message; True when a new phase (with a fresh deadline) begins."""
@@ -221,6 +224,12 @@ class _Attempt:
         elif event == "result" and self.phase == ("test", message.get("name")):
             self._record(message)
             self.phase = ("between", None)
+        elif event == "paths" and self._expected_test() is None:
+            self.phase = ("paths", None)
+            return True
+        elif event == "paths_result" and self.phase[0] == "paths":
+            walked = message.get("paths")
+            self.run.paths = walked if isinstance(walked, dict) else {}
         elif event == "done":
             self.done = True
         elif event == "exit":
