@@ -22,7 +22,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from solutions import reference  # noqa: E402
+from solutions import reference
 
 ROWS = [
     # (name, step function, our hyperparameters, torch.optim class, its keyword arguments)
@@ -41,7 +41,13 @@ ROWS = [
         torch.optim.SGD,
         {"lr": 0.01, "momentum": 0.9, "nesterov": True},
     ),
-    ("adagrad", reference.adagrad_step, {"lr": 0.01, "eps": 1e-10}, torch.optim.Adagrad, {"lr": 0.01}),
+    (
+        "adagrad",
+        reference.adagrad_step,
+        {"lr": 0.01, "eps": 1e-10},
+        torch.optim.Adagrad,
+        {"lr": 0.01},
+    ),
     (
         "rmsprop",
         reference.rmsprop_step,
@@ -84,7 +90,9 @@ def main() -> None:
     base = make_params(args.params)
     grads = [torch.randn_like(p) * 0.1 for p in base]
     count = sum(p.numel() for p in base)
-    print(f"{count / 1e6:.1f} M parameters, {torch.get_num_threads()} threads, median of {args.steps}")
+    print(
+        f"{count / 1e6:.1f} M parameters, {torch.get_num_threads()} threads, median of {args.steps}"
+    )
     print(f"{'algorithm':<10} {'ours (ms)':>10} {'torch (ms)':>11} {'ratio':>6}")
     with torch.no_grad():
         for name, step_fn, hyper, optimizer_class, kwargs in ROWS:
@@ -101,7 +109,9 @@ def main() -> None:
             optimizer = optimizer_class(theirs, foreach=False, **kwargs)
             t_ours = time_steps(our_step, args.steps)
             t_torch = time_steps(optimizer.step, args.steps)
-            print(f"{name:<10} {t_ours * 1e3:>10.1f} {t_torch * 1e3:>11.1f} {t_ours / t_torch:>6.2f}")
+            print(
+                f"{name:<10} {t_ours * 1e3:>10.1f} {t_torch * 1e3:>11.1f} {t_ours / t_torch:>6.2f}"
+            )
 
 
 if __name__ == "__main__":
