@@ -100,17 +100,7 @@ def first_update_mismatch(
         got_p = torch.tensor([row[param] for row in got[: steps + 1]], dtype=torch.float64)
         if want_p.shape != got_p.shape or steps < 1:
             continue
-        want_delta = want_p[1:] - want_p[:-1]
-        got_delta = got_p[1:] - got_p[:-1]
-        scale = want_delta.abs().cummax(dim=0).values
-        t = torch.arange(1, steps + 1, dtype=torch.float64).unsqueeze(1)
-        allowed = C_ACCUMULATE * t * eps * scale + C_STORE * eps * (
-            want_p[1:].abs() + want_p[:-1].abs()
-        )
-        if relative is not None:
-            allowed = allowed + relative[:steps].unsqueeze(1) * want_delta.abs()
-        diff = (got_delta - want_delta).abs()
-        bad = ~(diff <= allowed)  # NaN counts as bad
+        want_delta, got_delta, allowed, diff, bad = _judged_updates(got_p, want_p, eps, relative)
         if not bad.any():
             continue
         step = int(bad.any(dim=1).nonzero()[0])
@@ -129,6 +119,22 @@ def first_update_mismatch(
             total=int(bad[step].numel()),
         )
     return first
+
+
+def _judged_updates(got: torch.Tensor, want: torch.Tensor, eps: float, relative):
+    """The module docstring's bound, element by element, for values of shape (steps + 1, n):
+    the reference's and the student's updates, what is allowed, the difference, and where it is
+    exceeded (NaN counts as exceeded)."""
+    steps = want.shape[0] - 1
+    want_delta = want[1:] - want[:-1]
+    got_delta = got[1:] - got[:-1]
+    scale = want_delta.abs().cummax(dim=0).values
+    t = torch.arange(1, steps + 1, dtype=torch.float64).unsqueeze(1)
+    allowed = C_ACCUMULATE * t * eps * scale + C_STORE * eps * (want[1:].abs() + want[:-1].abs())
+    if relative is not None:
+        allowed = allowed + relative[:steps].unsqueeze(1) * want_delta.abs()
+    diff = (got_delta - want_delta).abs()
+    return want_delta, got_delta, allowed, diff, ~(diff <= allowed)
 
 
 class _Uneven(Exception):
@@ -153,17 +159,7 @@ def _joint_mismatch(got, want, eps: float, steps: int, shapes, relative) -> Mism
         raise
     except Exception as error:
         raise _Uneven from error
-    want_delta = want_all[1:] - want_all[:-1]
-    got_delta = got_all[1:] - got_all[:-1]
-    scale = want_delta.abs().cummax(dim=0).values
-    t = torch.arange(1, steps + 1, dtype=torch.float64).unsqueeze(1)
-    allowed = C_ACCUMULATE * t * eps * scale + C_STORE * eps * (
-        want_all[1:].abs() + want_all[:-1].abs()
-    )
-    if relative is not None:
-        allowed = allowed + relative[:steps].unsqueeze(1) * want_delta.abs()
-    diff = (got_delta - want_delta).abs()
-    bad = ~(diff <= allowed)  # NaN counts as bad
+    want_delta, got_delta, allowed, diff, bad = _judged_updates(got_all, want_all, eps, relative)
     if not bad.any():
         return None
     step = int(bad.any(dim=1).nonzero()[0])
