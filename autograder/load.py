@@ -32,8 +32,11 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import needed
 from .spec import ANSWER_NAMES
 
+# Larger files are not read: no honest submission comes near it.
+MAX_BYTES = 16 << 20
 # The test cells' API and the instructor's side are not the student's code (autograder's course
 # helpers, such as its surfaces, are: notebooks import them).
 GRADER_PACKAGES = ("autograder.notebook", "solutions")
@@ -90,17 +93,31 @@ def load_submission(path: Path, student: str | None = None) -> Submission:
     path = Path(path)
     submission = Submission(student or path.stem, path)
     try:
+        if path.stat().st_size > MAX_BYTES:
+            submission.problems.append(
+                f"{path.name} is larger than {MAX_BYTES >> 20} MiB: it was not read, nothing "
+                "could be graded."
+            )
+            return submission
         raw = path.read_bytes()
     except OSError as error:
         submission.problems.append(f"Could not read {path.name}: {error.strerror or error}.")
         return submission
     submission.digest = hashlib.sha256(raw).hexdigest()
     text = raw.decode("utf-8", errors="replace")
-    if path.suffix == ".ipynb":
-        cells = _notebook_cells(text, submission.problems)
-    else:
-        cells = [(f"{path.name}", None, text)]
-    _collect(cells, submission, per_statement=path.suffix != ".ipynb")
+    try:
+        if path.suffix == ".ipynb":
+            cells = _notebook_cells(text, submission.problems)
+        else:
+            cells = [(f"{path.name}", None, text)]
+        _collect(cells, submission, per_statement=path.suffix != ".ipynb")
+    except Exception as error:  # nested or repeated past what the parsers take: hostile or broken
+        submission.chunks.clear()
+        submission.answers.clear()
+        submission.problems.append(
+            f"{path.name} could not be read ({type(error).__name__}: its code or JSON is nested "
+            "or repeated beyond what the grader reads); nothing could be graded."
+        )
     return submission
 
 
@@ -179,25 +196,47 @@ def _collect(
     A notebook's chunk is a cell (what the student runs at once); a ``.py`` file's chunk is one
     top-level statement, so that one failing statement costs only what it defines.
     """
+    parsed = []
     for label, grade_id, raw in cells:
         source = _strip_magics(raw, label, submission.problems)
         if source is None:
             continue
         is_answer_cell = grade_id in ANSWER_NAMES
         for code, tree in _parse(source, label, submission.problems):
-            kept = [node for node in tree.body if _keep(node, is_answer_cell)]
-            lines = code.splitlines()
-            groups = [[node] for node in kept] if per_statement else [kept] if kept else []
-            for group in groups:
-                text = "\n".join(_segment(lines, node) for node in group)
-                where = f"{label}, line {group[0].lineno}" if per_statement else label
-                defines = tuple(name for node in group for name in _bound_names(node))
-                submission.chunks.append(Chunk(where, text, defines))
-                for name in defines:
-                    if name in ANSWER_NAMES:
-                        submission.answers[name] = (
-                            text if is_answer_cell else _segment(lines, _definition(group, name))
-                        )
+            parsed.append((label, is_answer_cell, code, tree))
+    needed_values = _needed_assignments(parsed)
+    for label, is_answer_cell, code, tree in parsed:
+        kept = [
+            node for node in tree.body if _keep(node, is_answer_cell) or id(node) in needed_values
+        ]
+        lines = code.splitlines()
+        groups = [[node] for node in kept] if per_statement else [kept] if kept else []
+        for group in groups:
+            text = "\n".join(_segment(lines, node) for node in group)
+            where = f"{label}, line {group[0].lineno}" if per_statement else label
+            defines = tuple(name for node in group for name in _bound_names(node))
+            submission.chunks.append(Chunk(where, text, defines))
+            for name in defines:
+                if name in ANSWER_NAMES:
+                    submission.answers[name] = (
+                        text if is_answer_cell else _segment(lines, _definition(group, name))
+                    )
+
+
+def _needed_assignments(parsed: list[tuple[str, bool, str, ast.Module]]) -> set[int]:
+    """Assignments outside answer cells whose value calls something (``_keep`` drops those: they
+    may train a model) but that an answer needs, directly or through other definitions, such as
+    ``HALF = math.sqrt(0.25)`` used by ``sgd_step``: the ids of their nodes."""
+    kept, candidates = [], []
+    for _, is_answer_cell, _, tree in parsed:
+        for node in tree.body:
+            if _keep(node, is_answer_cell):
+                kept.append(node)
+            elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                candidates.append(node)
+    if not candidates:
+        return set()
+    return {id(node) for node in candidates} & needed.reachable(kept + candidates)
 
 
 def _strip_magics(source: str, label: str, problems: list[str]) -> str | None:

@@ -38,7 +38,7 @@ def needed_only(submission):
     """A copy of ``submission`` (``load.Submission``) whose chunks hold only what answers need."""
     trees = [_parse(chunk.code) for chunk in submission.chunks]
     nodes = [node for tree in trees if tree for node in tree.body]
-    kept = _reachable(nodes)
+    kept = reachable(nodes)
     chunks = []
     for chunk, tree in zip(submission.chunks, trees):
         if tree is None:  # cannot happen for load's chunks; keep what we cannot read
@@ -52,7 +52,7 @@ def needed_only(submission):
     return dataclasses.replace(submission, chunks=chunks)
 
 
-def _reachable(nodes: list[ast.stmt]) -> set[int]:
+def reachable(nodes: list[ast.stmt]) -> set[int]:
     """The ids of the statements to keep (see the module docstring)."""
     needed = set(ANSWER_NAMES)
     kept: set[int] = set()
