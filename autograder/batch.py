@@ -41,13 +41,35 @@ def discover(paths: list[Path]) -> tuple[dict[str, Path], list[str]]:
     for path in map(Path, paths):
         for file in _files(path):
             found.setdefault(_student_of(file, path), []).append(file)
-    chosen, notes = {}, []
+    found, notes = _separate_folders(found)
+    chosen = {}
     for student, files in sorted(found.items()):
         files = sorted(set(files), key=lambda f: (f.suffix != ".ipynb", f.stem != f.parent.name, f))
         chosen[student] = files[0]
         if len(files) > 1:
             notes.append(f"{student}: graded {files[0]}, ignored {len(files) - 1} other file(s).")
     return chosen, notes
+
+
+def _separate_folders(found: dict[str, list[Path]]) -> tuple[dict[str, list[Path]], list[str]]:
+    """Files that share a stem but sit in different folders are different students (a folder per
+    student, as an LMS exports them): each is known by its folder's name instead, unless those
+    names collide too, when the stem is kept and the note says which file was graded."""
+    separated: dict[str, list[Path]] = {}
+    notes = []
+    for student, files in found.items():
+        folders = {file.parent for file in files}
+        names = {folder.name for folder in folders}
+        if len(folders) > 1 and len(names) == len(folders) and not names & found.keys():
+            for file in files:
+                separated.setdefault(file.parent.name, []).append(file)
+            notes.append(
+                f"{len(folders)} files named {student}.*: graded as {', '.join(sorted(names))} "
+                "(their folders' names)."
+            )
+        else:
+            separated.setdefault(student, []).extend(files)
+    return separated, notes
 
 
 def _files(path: Path) -> list[Path]:

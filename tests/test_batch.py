@@ -82,3 +82,21 @@ def test_failed_step_functions_get_a_picture(graded):
     html = (out / "bob.html").read_text()
     assert html.count("data:image/png;base64,") == len(failed)
     assert "data:image/png" not in (out / "alice.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("layout", "expected"),
+    [
+        ({"alice/optimisation.py": "", "bob/optimisation.py": ""}, {"alice", "bob"}),
+        ({"alice.py": "", "alice.ipynb": "{}"}, {"alice"}),
+        ({"x/alice.py": "", "y/alice.py": ""}, {"x", "y"}),
+    ],
+    ids=["a folder per student", "one student, two files", "one stem in two folders"],
+)
+def test_no_student_is_silently_merged(tmp_path, layout, expected):
+    """Do files that share a stem in different folders stay different students?"""
+    for name, text in layout.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    students, _ = batch.discover([tmp_path])
+    assert set(students) == expected
