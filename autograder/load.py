@@ -24,9 +24,11 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import io
 import itertools
 import json
 import re
+import tokenize
 import traceback
 import warnings
 from dataclasses import dataclass, field
@@ -104,7 +106,7 @@ def load_submission(path: Path, student: str | None = None) -> Submission:
         submission.problems.append(f"Could not read {path.name}: {error.strerror or error}.")
         return submission
     submission.digest = hashlib.sha256(raw).hexdigest()
-    text = raw.decode("utf-8", errors="replace")
+    text = _decode(raw, path, submission.problems)
     try:
         if path.suffix == ".ipynb":
             cells = _notebook_cells(text, submission.problems)
@@ -119,6 +121,22 @@ def load_submission(path: Path, student: str | None = None) -> Submission:
             "or repeated beyond what the grader reads); nothing could be graded."
         )
     return submission
+
+
+def _decode(raw: bytes, path: Path, problems: list[str]) -> str:
+    """The file's text: a ``.py`` file in the encoding it declares (PEP 263), else UTF-8;
+    undecodable bytes become U+FFFD, with a note."""
+    encoding = "utf-8"
+    if path.suffix != ".ipynb":
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        except SyntaxError:  # an unknown declared encoding
+            problems.append(f"{path.name}: its declared encoding is unknown; read as UTF-8.")
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        problems.append(f"{path.name} is not valid {encoding}: undecodable bytes were replaced.")
+        return raw.decode(encoding, errors="replace")
 
 
 def namespace_from(submission: Submission, errors: list[str] | None = None) -> dict:

@@ -76,3 +76,24 @@ def test_oversized_file_is_not_read(tmp_path, monkeypatch):
     submission = load.load_submission(path)
     assert submission.answers == {}
     assert any("larger than" in problem for problem in submission.problems)
+
+
+@pytest.mark.parametrize(
+    ("raw", "note"),
+    [
+        ("# -*- coding: latin-1 -*-\nNAME = 'café'\n".encode("latin-1"), None),
+        (b"NAME = 'caf\xe9'\n", "not valid utf-8"),
+    ],
+    ids=["declared latin-1", "undeclared latin-1"],
+)
+def test_encodings(tmp_path, raw, note):
+    """Is a .py file read in the encoding it declares, and an undecodable one read with a note?"""
+    path = tmp_path / "student.py"
+    path.write_bytes(raw + b"\ndef sgd_step(param, grad, state, *, lr):\n    pass\n")
+    submission = load.load_submission(path)
+    namespace = load.namespace_from(submission)
+    assert "sgd_step" in submission.answers
+    if note is None:
+        assert namespace["NAME"] == "café" and not submission.problems
+    else:
+        assert any(note in problem for problem in submission.problems)
