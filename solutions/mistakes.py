@@ -155,6 +155,12 @@ STEP_MISTAKES: tuple[Mistake, ...] = (
         "look-ahead term g + μb.",
         nesterov_step,
     ),
+    _row(
+        "momentum/hard-coded-momentum",
+        "momentum with μ fixed at 0.9, whatever the caller passes",
+        "Use the `momentum` argument: the caller chooses μ (0.9 is only a common default).",
+        with_kwargs(momentum_step, momentum=0.9),
+    ),
     # Nesterov
     _row(
         "nesterov/is-momentum",
@@ -319,6 +325,13 @@ STEP_MISTAKES: tuple[Mistake, ...] = (
         "Adam with β₁ and β₂ swapped",
         "β₁ (e.g. 0.9) averages the gradient m; β₂ (e.g. 0.999) averages its square v.",
         _swap_betas(adam_step),
+    ),
+    _row(
+        "adam/hard-coded-hyperparameters",
+        "Adam with β₁ = 0.9, β₂ = 0.999 and eps = 1e-8 fixed, whatever the caller passes",
+        "Use the `beta1`, `beta2` and `eps` arguments: the caller chooses them (0.9, 0.999 and "
+        "1e-8 are only torch.optim's defaults).",
+        with_kwargs(adam_step, beta1=0.9, beta2=0.999, eps=1e-8),
     ),
     _row(
         "adam/float32-state",
