@@ -11,6 +11,9 @@ and exist only where the instructor grades.
 
 from __future__ import annotations
 
+from functools import cache
+
+from . import instructor
 from .checks import KINDS
 from .spec import BY_NAME
 
@@ -23,3 +26,20 @@ def public_cases(test: str) -> list:
 def case_id(case) -> str:
     """The name a case goes by in observations and feedback."""
     return case.id
+
+
+@cache
+def public_ids(test: str) -> frozenset[str]:
+    """Ids of the public cases of ``test`` that no hidden case shares: the only cases whose
+    numbers a student may see (an id a hidden case also uses counts as hidden)."""
+    try:
+        ids = {case_id(case) for case in public_cases(test)}
+    except Exception:  # a kind of check not written yet: treat every case as hidden
+        return frozenset()
+    hidden = instructor.load("hidden_cases")
+    if hidden is not None:
+        try:
+            ids -= {case_id(case) for case in hidden.hidden_cases(test)}
+        except Exception:  # cannot tell hidden from public: show no numbers at all
+            return frozenset()
+    return frozenset(ids)

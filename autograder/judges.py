@@ -7,7 +7,7 @@ passes); every finding is data plus a sentence.
 from __future__ import annotations
 
 from . import diagnose
-from .cases import case_id, public_cases
+from .cases import case_id, public_ids
 from .checks import KINDS
 from .result import Finding, TestResult
 
@@ -34,8 +34,7 @@ def judge(test, cases, observations, expected, *, hidden: bool) -> TestResult:
 def _redact_hidden(test, cases, findings: list[Finding]) -> list[Finding]:
     """Findings with the numbers of hidden cases taken out: a hidden case's expected values must
     never reach a student, in feedback, in ``<student>.json`` or on Gradescope."""
-    public = {case_id(case) for case in public_cases(test.name)}
-    hidden = {case_id(case) for case in cases} - public
+    hidden = {case_id(case) for case in cases} - public_ids(test.name)
     return [_redacted(finding) if finding.case in hidden else finding for finding in findings]
 
 
