@@ -189,11 +189,7 @@ def known_mistakes(name: str, cases: list, *, hidden: bool) -> list[Known]:
     """The catalogued mistakes of one test with their observations on ``cases``."""
     ids = tuple(case_table.case_id(case) for case in cases)
     if instructor.load("mistakes") is not None:
-        key = (name, ids)
-        with runner.TRUSTED:
-            if key not in _VARIANT_CACHE:
-                _VARIANT_CACHE[key] = _from_catalogue(name, cases)
-            return _VARIANT_CACHE[key]
+        return runner.once(_VARIANT_CACHE, (name, ids), lambda: _from_catalogue(name, cases))
     if hidden:
         return []
     return from_public_data(name, cases, _public_mistakes())

@@ -39,11 +39,7 @@ def expected(name: str, case_list: list, *, hidden: bool) -> list[dict]:
         return kind.expected(case_list)
     ids = tuple(case_table.case_id(case) for case in case_list)
     if instructor.solutions_dir() is not None:
-        key = (name, ids)
-        with runner.TRUSTED:
-            if key not in _REFERENCE_CACHE:
-                _REFERENCE_CACHE[key] = _from_reference(name, case_list)
-            return _REFERENCE_CACHE[key]
+        return runner.once(_REFERENCE_CACHE, (name, ids), lambda: _from_reference(name, case_list))
     if hidden:
         raise RuntimeError("Hidden expectations need the instructor's solutions/ folder.")
     stored = _public_data()[name]

@@ -19,6 +19,15 @@ from .checks import KINDS
 TRUSTED = threading.RLock()
 
 
+def once(cache: dict, key, compute):
+    """``cache[key]``, computed by ``compute()`` the first time, under ``TRUSTED`` (the caches of
+    the reference's and the catalogue's observations, filled once a process)."""
+    with TRUSTED:
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
+
 def run_cases(test, answer, cases: list, namespace: dict) -> list[dict]:
     """Observations of ``answer`` on every case of ``test``, whatever its kind."""
     if test.kind != "flashcards" and not callable(answer):
