@@ -255,9 +255,40 @@ def _public_data_drift() -> list[str]:
 
     with tempfile.TemporaryDirectory() as folder:
         try:
-            fresh = _build_public_data(Path(folder) / PUBLIC_DATA.name).read_text()
+            fresh = json.loads(_build_public_data(Path(folder) / PUBLIC_DATA.name).read_text())
         except Exception as error:
             return [f"the public expectations cannot be built: {type(error).__name__}: {error}"]
-    if not PUBLIC_DATA.is_file() or PUBLIC_DATA.read_text() != fresh:
-        return [f"{PUBLIC_DATA.name} differs from the reference solutions' observations"]
-    return []
+    if not PUBLIC_DATA.is_file():
+        return [f"{PUBLIC_DATA.name} is missing"]
+    return [
+        f"{PUBLIC_DATA.name} differs from the reference solutions' observations: {problem}"
+        for problem in public_data_differences(json.loads(PUBLIC_DATA.read_text()), fresh)
+    ]
+
+
+def public_data_differences(stored: dict, fresh: dict) -> list[str]:
+    """What keeps ``stored`` public expectations from standing for ``fresh`` ones.
+
+    The same tests and case ids, and stored observations that the grader's own judge accepts
+    against the fresh ones, as it would a student's: another CPU may round the last bits of a
+    float differently (torch picks its vectorised kernels by the processor's features), so a
+    byte comparison would call data built on one machine out of date on the next.
+    """
+    from .cases import public_cases
+    from .checks import KINDS
+    from .spec import BY_NAME
+
+    if stored.keys() != fresh.keys():
+        return [f"tests {sorted(stored)} instead of {sorted(fresh)}"]
+    problems = []
+    for name, observations in fresh.items():
+        if stored[name].keys() != observations.keys():
+            problems.append(f"{name}: cases {sorted(stored[name])}, not {sorted(observations)}")
+            continue
+        test, cases = BY_NAME[name], public_cases(name)
+        ids = [case.id for case in cases]
+        findings = KINDS[test.kind].judge(
+            test, cases, [stored[name][i] for i in ids], [observations[i] for i in ids]
+        )
+        problems += [f"{name}: {finding.message}" for finding in findings]
+    return problems

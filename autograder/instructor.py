@@ -25,16 +25,21 @@ def solutions_dir() -> Path | None:
     return candidate if (candidate / "reference" / "__init__.py").is_file() else None
 
 
-@cache
 def load(module: str = "reference") -> ModuleType | None:
-    """Import ``solutions.<module>`` from the instructor's folder; None on a student's machine."""
+    """Import ``solutions.<module>`` from the instructor's folder; None on a student's machine.
+
+    Asked each time (no cached None): a process that has no ``solutions/`` now may have it later.
+    """
     folder = solutions_dir()
-    if folder is None:
-        return None
-    parent = str(folder.parent)
-    if parent not in sys.path:
-        sys.path.insert(0, parent)
-    return importlib.import_module(f"{folder.name}.{module}")
+    return None if folder is None else _import(str(folder), module)
+
+
+@cache
+def _import(folder: str, module: str) -> ModuleType:
+    path = Path(folder)
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
+    return importlib.import_module(f"{path.name}.{module}")
 
 
 def reference_namespace() -> dict | None:
