@@ -29,10 +29,10 @@ import os
 import sys
 
 from .. import engine, paths
-from ..checks import KINDS, tripwire
+from ..checks import KINDS, optimizers, tripwire
 from ..checks.common import describe_error
 from ..load import Chunk, exec_chunk
-from . import confine, wire
+from . import confine, kernels, wire
 
 MAX_MESSAGE = 4 << 20  # bytes of one message; the grader refuses longer ones
 PATHS_SECONDS = 3.0  # CPU and wall time for walking the report pictures' paths
@@ -129,22 +129,23 @@ def _guest(job: dict, channel: Channel, protections: list[str], supervisor: int)
         limits = confine.Limits(**job["limits"])
         private = job["tmp"]
         _redirect_output(os.path.join(private, "output.txt"))
-        _close_inherited(channel)
+        handles = confine.readable_handles()  # opened in the fork server, closed once confined
+        _close_inherited(channel, keep={fd for fd, _is_dir in handles})
         os.chdir(private)
         os.environ.clear()
         os.environ.update(
             HOME=private, TMPDIR=private, MPLCONFIGDIR=private, AUTOGRADER_SOLUTIONS="/nonexistent"
         )
         change_uid = confine.can_change_uid()
-        readable = confine.readable_paths()  # before dropping privileges: it imports sysconfig
         protections = list(protections)
         if job.get("cgroup"):
             protections.append(f"pids cgroup ({limits.processes})")
         protections += confine.limit(limits, tests=len(job["tests"]), can_set_uid=change_uid)
         protections += confine.drop_privileges(job["uid"], supervisor, change_uid=change_uid)
-        protections += confine.confine_filesystem(private, readable)
+        protections += confine.confine_filesystem(private, handles)
         tripwire.install()
         protections.append("torch.optim tripwire")
+        protections += _remove_kernels(shim=job.get("shim", False))
     except BaseException as error:
         channel.send({"event": "setup_failed", "error": f"{type(error).__name__}: {error}"})
         os._exit(71)
@@ -157,13 +158,25 @@ def _guest(job: dict, channel: Channel, protections: list[str], supervisor: int)
         os._exit(0)
 
 
-def _close_inherited(channel: Channel) -> None:
-    """Close every descriptor but stdio and the channel: ``multiprocessing`` hands each child
-    the fork server's liveness pipe and the resource tracker's, where a byte written by student
-    code would stop the fork server or garble the tracker."""
-    keep = channel.fileno()
-    os.closerange(3, keep)
-    os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
+def _close_inherited(channel: Channel, keep: set[int]) -> None:
+    """Close every descriptor but stdio, the channel and ``keep``: ``multiprocessing`` hands each
+    child the fork server's liveness pipe and the resource tracker's, where a byte written by
+    student code would stop the fork server or garble the tracker."""
+    low = 3
+    for fd in sorted({*keep, channel.fileno()}):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, os.sysconf("SC_OPEN_MAX"))
+
+
+def _remove_kernels(*, shim: bool) -> list[str]:
+    """torch's optimiser kernels out of reach (``kernels``): Python ones were removed in the fork
+    server, fused ones are blocked here; the ``adam_step`` shim's private copy of Adam is kept only
+    in the child that runs ``my_adam`` (and nothing else)."""
+    kernels.block_fused_ops()
+    if not shim:
+        optimizers._AdamStepShim.kernel = None
+    return ["optimiser kernels removed"]
 
 
 def _redirect_output(path: str) -> None:

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
+import importlib.util
 import os
 import resource
 import signal
@@ -31,7 +33,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import landlock
+from .. import boundary
+from . import kernels, landlock
 
 CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWPID = 0x10000000, 0x40000000, 0x20000000
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP = 1, 4, 24
@@ -223,22 +226,75 @@ def remove_pids_cgroup(name: str) -> None:
                 time.sleep(0.01)
 
 
+@functools.cache
 def readable_paths() -> list[str]:
-    """What the guest may read: the Python installation, the system libraries, this package.
+    """What the guest may read: the Python installation and the system libraries, less
+    ``withheld_paths()``, and the student's files of this package (``boundary``).
 
-    The repository root is *not* among them (it holds ``solutions/``); only the ``autograder``
-    package inside it is.
+    The repository root is *not* among them (it holds ``solutions/``), nor are the package's
+    instructor-only modules. Landlock only allows (a rule covers everything beneath a folder), so a
+    folder holding a withheld path is replaced by rules for each of its other entries.
     """
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(__file__).parents[1])}
-    paths |= {value for key, value in sysconfig.get_paths().items() if key != "data"}
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+    roots |= {value for key, value in sysconfig.get_paths().items() if key != "data"}
     for entry in sys.path:
         if "site-packages" in entry or "dist-packages" in entry or entry.endswith(".zip"):
-            paths.add(entry)
-    paths |= {"/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/local/lib", "/etc/ld.so.cache"}
-    paths |= {"/dev/urandom", "/dev/zero"}
-    return sorted(path for path in paths if path and os.path.exists(path))
+            roots.add(entry)
+    roots |= {"/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/local/lib", "/etc/ld.so.cache"}
+    roots |= {"/dev/urandom", "/dev/zero"}
+    package = boundary.PACKAGE_DIR
+    roots = {os.path.realpath(root) for root in roots if root and os.path.exists(root)}
+    roots = {root for root in roots if not _beneath(root, str(package))}
+    withheld = [*withheld_paths(), str(package)]
+    allowed = {path for root in roots for path in _beneath_except(root, withheld)}
+    allowed |= {str(path) for path in boundary.student_files()}
+    return sorted(allowed)
 
 
-def confine_filesystem(private: str, readable: list[str]) -> list[str]:
-    """Landlock: read ``readable`` (``readable_paths()``), write only ``private`` and /dev/null."""
-    return landlock.restrict(read=readable, write=[private, "/dev/null"])
+def withheld_paths() -> list[str]:
+    """Installed code a step function could hand its work to: torch's optimiser modules (their
+    source and bytecode: removed from memory by ``kernels``, they must not be reloaded from disk)
+    and other libraries' optimisers (scikit-learn's Adam)."""
+    withheld = [str(kernels.OPTIM_DIR)]
+    sklearn = importlib.util.find_spec("sklearn")
+    if sklearn is not None and sklearn.submodule_search_locations:
+        for folder in sklearn.submodule_search_locations:
+            withheld.append(os.path.join(folder, "neural_network"))
+    return [os.path.realpath(path) for path in withheld]
+
+
+def _beneath(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _beneath_except(root: str, withheld: list[str]) -> list[str]:
+    """``root``, or, when a withheld path is beneath it, each of its entries that is not withheld
+    (recursively): the paths to allow so that everything beneath ``root`` but ``withheld`` is."""
+    if any(_beneath(root, path) for path in withheld):
+        return []
+    if not any(_beneath(path, root) for path in withheld) or not os.path.isdir(root):
+        return [root]
+    try:
+        entries = sorted(os.listdir(root))
+    except OSError:
+        return []
+    # Resolved: a rule on a link (``.venv/lib64``) covers what it points to.
+    paths = sorted({os.path.realpath(os.path.join(root, entry)) for entry in entries})
+    return [allowed for path in paths for allowed in _beneath_except(path, withheld)]
+
+
+@functools.cache
+def readable_handles() -> tuple[tuple[int, bool], ...]:
+    """``readable_paths()`` opened once (``O_PATH``) in the fork server: children inherit them."""
+    return tuple(landlock.open_paths(readable_paths()))
+
+
+def confine_filesystem(private: str, handles: tuple[tuple[int, bool], ...]) -> list[str]:
+    """Landlock: read ``readable_handles()``, write only ``private`` and /dev/null; the handles are
+    closed afterwards (the child needs them no more)."""
+    try:
+        return landlock.restrict(write=[private, "/dev/null"], read_handles=handles)
+    finally:
+        for fd, _is_dir in handles:
+            with contextlib.suppress(OSError):
+                os.close(fd)

@@ -1,0 +1,143 @@
+"""Take torch's optimiser kernels out of the sandboxed child's reach (not merely watch them).
+
+A step function that hands its work to torch (``torch.optim.Adam``, ``torch.optim._functional``,
+``torch._fused_adam_``, ``torch.ops.aten._fused_sgd_``, an original kept in a wrapper's closure,
+a module reloaded through ``importlib``) produces the right numbers without implementing anything.
+An in-process tripwire can be switched off by the code it watches; so here the kernels are
+*removed*, at the lowest layers torch offers, before any student code runs:
+
+1. ``neutralise_python()`` (once, in the fork server): every Python function defined in torch's
+   optimiser algorithm modules (``torch/optim/adam.py``, ``sgd.py``, ``_functional.py``, ...),
+   found through the garbage collector wherever it is referenced (module globals, classes,
+   decorators' closures, ``torch.distributed.optim``), has its code replaced in place by code that
+   raises. The original code objects are then referenced by nothing and freed: there is no
+   original left to find through frames, closures or ``gc``. ``Optimizer`` itself
+   (``optimizer.py``), ``lr_scheduler`` and ``swa_utils`` are not kernels and stay.
+2. ``block_fused_ops()`` (in every child, before student code): torch's C++ fused kernels
+   (``_fused_adam_``, ``_fused_sgd_``, ...) are overridden for the CPU in torch's dispatcher by a
+   kernel that raises. The registration's handle is kept alive only by a reference count, not by
+   any Python object, so nothing in the child can undo it; the original kernel stays registered
+   but inactive, and torch offers no call that reaches an inactive kernel.
+3. The sources (``torch/optim/*.py`` and their bytecode caches, other libraries' Adam such as
+   scikit-learn's) are unreadable by the child (``confine.readable_paths``, Landlock): a module
+   cannot be reloaded or re-executed from its file.
+
+The one grader need for a kernel is ``my_adam``'s ``adam_step`` shim (a correct ``adam_step``
+stands in for the student's, so that a broken ``adam_step`` cannot also sink ``my_adam``). Its
+kernel is a private copy made before step 1; children that run any other test drop it
+(``drop_shim_kernel``) before student code runs, so it is freed there too. ``my_adam`` runs in a
+child of its own (``supervisor``), where using the shim is what the exercise asks anyway.
+
+What remains possible: calling into ``libtorch_cpu.so`` through ``ctypes`` with hand-built C++
+arguments (flagged for the instructor by ``flags``), or writing the update out of tensor
+operations — which is the exercise.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import gc
+import linecache
+import types
+import warnings
+from pathlib import Path
+
+import torch
+import torch.optim
+
+OPTIM_DIR = Path(torch.optim.__file__).resolve().parent
+# Files of torch/optim that hold no optimiser algorithm: they stay usable.
+NOT_KERNELS = frozenset({"__init__.py", "optimizer.py", "lr_scheduler.py", "swa_utils.py"})
+FUSED_OPS = (
+    "_fused_adam_",
+    "_fused_adamw_",
+    "_fused_sgd_",
+    "_fused_adagrad_",
+    "_fused_adam",
+    "_fused_adamw",
+    "_fused_sgd",
+    "_fused_adagrad",
+)
+MESSAGE = (
+    "torch's optimiser kernels are not available while grading: "
+    "write the update yourself with tensor operations"
+)
+
+
+@functools.cache
+def is_kernel_file(filename: str) -> bool:
+    """Whether ``filename`` is one of torch's optimiser algorithm modules."""
+    try:
+        relative = Path(filename).resolve().relative_to(OPTIM_DIR)
+    except (ValueError, OSError):
+        return False
+    return relative.as_posix() not in NOT_KERNELS
+
+
+def _refusal(free: int) -> types.CodeType:
+    """Code that raises ``RuntimeError(MESSAGE)``, with ``free`` free variables (a function's
+    code can only be replaced by code with as many free variables as its closure has cells)."""
+    names = [f"_cell{index}" for index in range(free)]
+    lines = ["def outer():"] + [f"    {name} = None" for name in names]
+    lines += ["    def refused(*args, **kwargs):"]
+    if names:
+        lines += [f"        ({', '.join(names)},)"]
+    lines += [f"        raise RuntimeError({MESSAGE!r})", "    return refused"]
+    scope: dict = {}
+    exec(compile("\n".join(lines), "<removed kernel>", "exec"), scope)
+    return scope["outer"]().__code__
+
+
+def copy_function(function: types.FunctionType) -> types.FunctionType:
+    """A distinct function object running ``function``'s current code (kept from step 1)."""
+    copy = types.FunctionType(
+        function.__code__,
+        function.__globals__,
+        function.__name__,
+        function.__defaults__,
+        function.__closure__,
+    )
+    copy.__kwdefaults__ = function.__kwdefaults__
+    return copy
+
+
+def neutralise_python(*, spare: tuple[types.FunctionType, ...] = ()) -> int:
+    """Replace the code of every function of torch's optimiser modules but ``spare`` (the shim's
+    copy); how many were replaced.
+
+    Functions whose code raises already are left alone, so calling it twice changes nothing.
+    The raising code uses nothing but a builtin and a constant (no global a student could edit).
+    """
+    refusals: dict[int, types.CodeType] = {}
+    replaced = 0
+    spared = {id(function) for function in spare}
+    for obj in gc.get_objects():
+        if type(obj) is not types.FunctionType or id(obj) in spared:  # type(): no __class__ hooks
+            continue
+        code = obj.__code__
+        if code.co_filename == "<removed kernel>" or not is_kernel_file(code.co_filename):
+            continue
+        free = len(code.co_freevars)
+        if free not in refusals:
+            refusals[free] = _refusal(free)
+        obj.__code__ = refusals[free]
+        replaced += 1
+    linecache.clearcache()
+    return replaced
+
+
+def block_fused_ops() -> None:
+    """Override torch's fused optimiser kernels for the CPU with one that raises, for good."""
+    library = torch._C._dispatch_library("IMPL", "aten", "", "<sandbox>", 0)
+    with warnings.catch_warnings():  # "overriding a previously registered kernel": intended
+        warnings.simplefilter("ignore")
+        for op in FUSED_OPS:
+            if hasattr(torch.ops.aten, op):
+                library.impl(op, "CPU", _fused_refused, False)
+    # Keep the registration alive without any Python reference to it: nothing can reset it.
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(library))
+
+
+def _fused_refused(*args, **kwargs):
+    raise RuntimeError(MESSAGE)
