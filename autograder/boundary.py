@@ -44,6 +44,7 @@ STUDENT_MODULES: tuple[str, ...] = (
     "expect.py",  # the student side reads data/public_expectations.json
     "instructor.py",  # says "no solutions/ here", so hidden cases are refused
     "result.py",
+    "observations.py",  # what a complete observation is (the judges check every one)
     "report.py",  # feedback text
     "diagnose.py",  # names a known mistake (its catalogue stays in solutions/)
     "surfaces.py",  # the 2-D loss surfaces of the "sketch the paths" challenge

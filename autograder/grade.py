@@ -3,8 +3,8 @@
 The stage between loading (``load``) and reporting (``report``): the cases go into the sandbox,
 observations come back as plain data, and every observation is judged in this process against
 the expectations (``engine.judge``), which never reach the sandbox. Whatever the child sent is
-checked before it is judged: a test whose observations do not answer the cases that were sent
-scores 0.
+a claim, checked as a whole before it is judged (``observations``): a test whose observations
+are not complete, well-typed answers to the cases that were sent scores 0.
 """
 
 from __future__ import annotations
@@ -75,9 +75,6 @@ def _judge(test: PlannedTest, run: Run, problems: list[str], limits, hidden: boo
     if run.patched.get(name):
         return TestResult.zero(name, _patched_finding(run.patched[name], "during this test"))
     observations = run.observations.get(name)
-    invalid = _invalid(observations, test.cases)
-    if invalid:
-        return TestResult.zero(name, Finding("invalid", invalid))
     try:
         result = judge(name, test.cases, observations, hidden=hidden)
     except Exception as error:
@@ -86,18 +83,6 @@ def _judge(test: PlannedTest, run: Run, problems: list[str], limits, hidden: boo
             Finding("invalid", f"The grader could not read what your code did ({error!r})."),
         )
     return _explained(result, problems, limits)
-
-
-def _invalid(observations, cases: list) -> str | None:
-    """Why observations cannot be judged (they came from a process the student controlled)."""
-    if not isinstance(observations, list) or not all(isinstance(o, dict) for o in observations):
-        return "What came back from your code's process is not what the grader sent."
-    if observations and ("missing" in observations[0] or "invalid" in observations[0]):
-        return None
-    got = [observation.get("case") for observation in observations]
-    if got != [case.id for case in cases]:
-        return "What came back from your code's process does not answer the cases that were sent."
-    return None
 
 
 def _patched_finding(names: list[str], when: str) -> Finding:

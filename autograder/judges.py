@@ -9,6 +9,7 @@ from __future__ import annotations
 from . import diagnose
 from .cases import case_id, public_ids
 from .checks import KINDS
+from .observations import problem as observations_problem
 from .result import Finding, TestResult
 
 # What a finding may say about a hidden case: where it happened, never the reference's values.
@@ -17,6 +18,9 @@ WHERE = ("step", "param", "index", "row", "quantity")
 
 def judge(test, cases, observations, expected, *, hidden: bool) -> TestResult:
     """Score one test: full marks when no case has a finding, else zero with the findings."""
+    malformed = observations_problem(test.kind, cases, observations, expected)
+    if malformed is not None:
+        return TestResult.zero(test.name, Finding("invalid", malformed))
     if observations and "invalid" in observations[0]:
         return TestResult.zero(test.name, Finding("invalid", observations[0]["invalid"]))
     kind = KINDS[test.kind]

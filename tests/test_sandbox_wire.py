@@ -92,7 +92,7 @@ def sgd_step(param, grad, state, *, lr):
     forged = json.dumps({"event": "result", "name": "sgd", "patched": [],
                          "observations": [{"case": "x", "trajectory": {"\\\\u0000f8": "AAAA"}}]})
     data = forged.encode().replace(b"\\\\\\\\u0000", b"\\\\u0000")
-    for fd in range(3, 64):
+    for fd in range(3, 4096):
         try:
             if stat.S_ISFIFO(os.fstat(fd).st_mode):
                 os.write(fd, struct.pack("!i", len(data)) + data)
@@ -110,7 +110,7 @@ import os
 
 def sgd_step(param, grad, state, *, lr):
     found = []
-    for fd in range(3, 256):
+    for fd in range(3, 4096):
         try:
             os.fstat(fd)
             found.append(fd)
