@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from . import gradebook, instructor, paths, picture, report
-from .grade import judge_run, plan
+from .grade import judge_run, plan, with_fresh
 from .load import Submission, load_submission
 from .result import SubmissionResult
 from .sandbox import Limits, Run, Sandbox
@@ -143,18 +143,18 @@ def main(
             # The workers load and run submissions in the sandbox; this thread judges and writes
             # each finished one meanwhile, so that every worker's next child is already running.
             futures = {
-                pool.submit(_grade_one, student, path, sandbox, planned): student
+                pool.submit(_grade_one, student, path, sandbox, planned, hidden): student
                 for student, path in todo
             }
             try:
                 for future in as_completed(futures):
                     student = futures[future]
                     try:
-                        submission, run = future.result()
+                        submission, tests, run = future.result()
                         result = judge_run(
                             submission,
                             run,
-                            planned,
+                            tests,
                             sandbox.limits,
                             hidden=hidden,
                             unavailable=unavailable,
@@ -180,10 +180,13 @@ def main(
     return 0 if not failed and len(results) == len(students) else 1
 
 
-def _grade_one(student: str, path: Path, sandbox: Sandbox, planned) -> tuple[Submission, Run]:
+def _grade_one(
+    student: str, path: Path, sandbox: Sandbox, planned, hidden: bool
+) -> tuple[Submission, list, Run]:
     """Load one submission and run it in the sandbox; the caller judges the run."""
     submission = load_submission(path, student)
-    return submission, sandbox.run(submission, planned)
+    tests = with_fresh(planned, submission.digest) if hidden else planned
+    return submission, tests, sandbox.run(submission, tests)
 
 
 def _write_student(

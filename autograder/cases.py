@@ -11,6 +11,8 @@ and exist only where the instructor grades.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from functools import cache
 
 from . import instructor
@@ -43,3 +45,29 @@ def public_ids(test: str) -> frozenset[str]:
         except Exception:  # cannot tell hidden from public: show no numbers at all
             return frozenset()
     return frozenset(ids)
+
+
+FRESH_MARK = "/hidden/fresh"
+
+
+def is_fresh(case) -> bool:
+    """Whether ``case`` was drawn for one submission (``fresh_cases``): never cached, never used
+    to name a mistake (the catalogue runs on the fixed cases, once a batch)."""
+    return case_id(case).endswith(FRESH_MARK)
+
+
+def fresh_seed(secret: bytes, digest: str, test: str) -> int:
+    """A seed only the holder of ``secret`` can compute: HMAC-SHA256 of the submission's digest
+    and the test name. The same file gets the same seed (a regrade is reproducible); another
+    file, another seed."""
+    mac = hmac.new(secret, f"{digest}:{test}".encode(), hashlib.sha256).digest()
+    return int.from_bytes(mac[:6], "big")
+
+
+def fresh_cases(test: str, digest: str) -> list:
+    """The fresh hidden cases of ``test`` for the submission whose SHA-256 is ``digest``; none
+    without the instructor's ``solutions/`` (and its secret)."""
+    hidden, secret = instructor.load("hidden_cases"), instructor.course_secret()
+    if hidden is None or secret is None or not hasattr(hidden, "fresh_cases"):
+        return []
+    return hidden.fresh_cases(test, fresh_seed(secret, digest, test))

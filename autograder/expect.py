@@ -39,7 +39,7 @@ def expected(name: str, case_list: list, *, hidden: bool) -> list[dict]:
         return kind.expected(case_list)
     ids = tuple(case_table.case_id(case) for case in case_list)
     if instructor.solutions_dir() is not None:
-        return runner.once(_REFERENCE_CACHE, (name, ids), lambda: _from_reference(name, case_list))
+        return [_reference_on(name, case) for case in case_list]
     if hidden:
         raise RuntimeError("Hidden expectations need the instructor's solutions/ folder.")
     stored = _public_data()[name]
@@ -49,8 +49,17 @@ def expected(name: str, case_list: list, *, hidden: bool) -> list[dict]:
     return [stored[case_id] for case_id in ids]
 
 
-# Reference observations by (test, case ids): computed once per process, shared by a whole batch.
-_REFERENCE_CACHE: dict[tuple[str, tuple[str, ...]], list[dict]] = {}
+# Reference observations by (test, case): computed once per process, shared by a whole batch.
+_REFERENCE_CACHE: dict[tuple[str, str], dict] = {}
+
+
+def _reference_on(name: str, case) -> dict:
+    """The reference's observation on one case; cached unless the case is fresh (drawn for one
+    submission: caching it would only grow the cache)."""
+    if case_table.is_fresh(case):
+        return _from_reference(name, [case])[0]
+    key = (name, json.dumps(case.to_dict(), sort_keys=True))
+    return runner.once(_REFERENCE_CACHE, key, lambda: _from_reference(name, [case])[0])
 
 
 def _from_reference(name: str, case_list: list) -> list[dict]:

@@ -17,18 +17,35 @@ from pathlib import Path
 PRELOAD = ["autograder.sandbox.preload"]
 
 
+# The only variables of the grader's environment the fork server (and so every child) inherits:
+# the grader's own may hold an instructor's secrets (API tokens, cloud keys), and whatever a child
+# holds, student code can print into its feedback.
+ALLOWED_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH")
+
+
 def context():
-    """The ``forkserver`` context, preloading the sandbox, this package importable there."""
+    """The ``forkserver`` context, preloading the sandbox, this package importable there; the
+    server runs (started from a clean environment, ``start``)."""
     forkserver = multiprocessing.get_context("forkserver")
     forkserver.set_forkserver_preload(PRELOAD)
-    _make_importable()
+    start()
     return forkserver
 
 
 def start() -> None:
-    """Start the fork server now (it preloads in the background; nothing waits for it here)."""
-    context()
-    multiprocessing.forkserver.ensure_running()
+    """Start the fork server now, from an allow-listed environment (``ALLOWED_ENVIRONMENT``; it
+    is exec'd, not forked from the grader, so no other byte of the grader's environment or memory
+    reaches it). It preloads in the background; nothing waits for it here."""
+    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    _make_importable()
+    saved = dict(os.environ)
+    try:
+        os.environ.clear()
+        os.environ.update({key: saved[key] for key in ALLOWED_ENVIRONMENT if key in saved})
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def _make_importable() -> None:

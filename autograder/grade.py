@@ -9,6 +9,7 @@ are not complete, well-typed answers to the cases that were sent scores 0.
 
 from __future__ import annotations
 
+from .cases import fresh_cases
 from .engine import judge
 from .expect import cases as test_cases
 from .load import Submission
@@ -34,6 +35,12 @@ def plan(*, hidden: bool, tests=TEST_NAMES) -> tuple[list[PlannedTest], dict[str
     return planned, unavailable
 
 
+def with_fresh(planned: list[PlannedTest], digest: str) -> list[PlannedTest]:
+    """``planned`` with each test's fresh hidden cases for the submission whose SHA-256 is
+    ``digest`` (``cases.fresh_cases``): what it is graded on."""
+    return [PlannedTest(test.name, test.cases + fresh_cases(test.name, digest)) for test in planned]
+
+
 def grade(
     submission: Submission,
     sandbox: Sandbox,
@@ -43,6 +50,7 @@ def grade(
     unavailable: dict[str, TestResult] | None = None,
 ) -> SubmissionResult:
     """Run ``planned`` on ``submission`` in ``sandbox`` and judge every test."""
+    planned = with_fresh(planned, submission.digest) if hidden else planned
     run = sandbox.run(submission, planned)
     return judge_run(
         submission, run, planned, sandbox.limits, hidden=hidden, unavailable=unavailable

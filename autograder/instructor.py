@@ -46,3 +46,23 @@ def reference_namespace() -> dict | None:
     """The reference solutions as a namespace of answer names, as a student's would be."""
     module = load("reference")
     return None if module is None else dict(vars(module))
+
+
+SECRET_NAME = ".course_secret"
+
+
+def course_secret() -> bytes | None:
+    """The course's secret (``solutions/.course_secret``, 32 random bytes, made on first use and
+    readable by its owner only); None on a student's machine. It draws the fresh hidden inputs
+    (``cases.fresh_seed``): whoever lacks it cannot predict them."""
+    folder = solutions_dir()
+    if folder is None:
+        return None
+    path = folder / SECRET_NAME
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(os.urandom(32))
+    return path.read_bytes()

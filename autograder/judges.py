@@ -7,7 +7,7 @@ passes); every finding is data plus a sentence.
 from __future__ import annotations
 
 from . import diagnose
-from .cases import case_id, public_ids
+from .cases import case_id, is_fresh, public_ids
 from .checks import KINDS
 from .observations import problem as observations_problem
 from .result import Finding, TestResult
@@ -31,7 +31,11 @@ def judge(test, cases, observations, expected, *, hidden: bool) -> TestResult:
     if not findings:
         return TestResult.full(test.name)
     # A failing test: name the known mistake it matches, if any, before the numbers.
-    named = diagnose.mistake_findings(test, cases, observations, hidden=hidden)
+    # On the fixed cases only: the catalogue's observations on them are computed once a batch.
+    fixed = [index for index, case in enumerate(cases) if not is_fresh(case)]
+    named = diagnose.mistake_findings(
+        test, [cases[i] for i in fixed], [observations[i] for i in fixed], hidden=hidden
+    )
     return TestResult.zero(test.name, *named, *findings)
 
 

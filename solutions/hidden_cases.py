@@ -89,6 +89,28 @@ def _my_adam(test: str) -> list[TrainCase]:
 
 _BY_KIND = {"step": _step, "descent": _descent, "my_sgd": _my_sgd, "my_adam": _my_adam}
 
+# The id of every test's fresh case (``fresh_cases``): hidden, and never a public id.
+FRESH = "hidden/fresh"
+
+
+def fresh_cases(test_name: str, seed: int) -> list:
+    """Cases whose inputs are drawn from ``seed`` (``autograder.cases.fresh_seed``: the course
+    secret and the submission's digest), so that no table of answers built from an earlier
+    grading can pass them. Small and quick: they add a few milliseconds to a submission."""
+    kind = BY_NAME[test_name].kind
+    name = f"{test_name}/{FRESH}"
+    if kind == "step":
+        hypers = HIDDEN_STEP_HYPERS[test_name]
+        hyper, dtype = hypers[seed % len(hypers)], ("float64", "float32")[seed // 7 % 2]
+        return [StepCase(name, hyper, ((), (3,), (2, 2)), dtype, 15, seed)]
+    if kind == "descent":
+        return [DescentCase(name, "quadratic", (3,), "float64", 0.015, 12, seed, 1.0)]
+    if kind == "my_sgd":
+        return [TrainCase(name, {"lr": 0.05}, 6, seed)]
+    if kind == "my_adam":
+        return [TrainCase(name, {"lr": 0.02, "betas": [0.8, 0.99]}, 6, seed)]
+    return []
+
 
 def hidden_cases(test_name: str) -> list:
     """The hidden cases of one test (none for tests graded without cases, e.g. flash cards)."""

@@ -1,0 +1,208 @@
+"""Can a student who has read the grader forge a grade? Attacks, each scoring 0 on what it forges.
+
+The sandboxed child only reports; the parent decides. Three layers are tested here:
+
+- observations are claims: truncated, padded or re-typed ones never pass (a property test over
+  mutations of the reference's own, correct observations);
+- nothing learnt from one grading passes the next: a table of answers for every fixed hidden case
+  fails the fresh case drawn from the course secret and the submission's digest;
+- the child cannot reach torch's optimiser kernels, the instructor's files or the grader's
+  environment (``tests/attacks/*.py`` graded by the batch grader beside a correct student, who
+  keeps full marks).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from autograder import cases as case_table
+from autograder import engine, expect, instructor, judges
+from autograder.spec import BY_NAME
+
+ROOT = Path(__file__).resolve().parents[1]
+ATTACKS = Path(__file__).parent / "attacks"
+HIDDEN = instructor.load("hidden_cases") is not None
+TRAJECTORY_TESTS = ("sgd", "adam", "my_sgd", "my_adam")
+
+
+def _mutations(observations: list[dict]) -> st.SearchStrategy:
+    """Ways to damage a complete, correct list of observations, each of which must fail."""
+    cases = len(observations)
+    rows = len(observations[0]["trajectory"])
+    return st.one_of(
+        st.just(("drop case", cases - 1)),
+        st.just(("add case", 0)),
+        st.tuples(st.just("truncate"), st.integers(1, rows - 1)),
+        st.tuples(st.just("pad"), st.integers(1, 3)),
+        st.tuples(st.just("drop parameter"), st.integers(0, rows - 1)),
+        st.tuples(st.just("int for float"), st.integers(0, rows - 1)),
+        st.tuples(st.just("string for float"), st.integers(0, rows - 1)),
+        st.tuples(st.just("drop field"), st.sampled_from(["error", "forbidden", "case"])),
+        st.tuples(st.just("extra field"), st.just("passed")),
+        st.tuples(st.just("rename case"), st.just(0)),
+    )
+
+
+def _damage(observations: list[dict], how: tuple) -> list:
+    kind, where = how
+    damaged = copy.deepcopy(observations)
+    first = damaged[0]
+    if kind == "drop case":
+        return damaged[:where]
+    if kind == "add case":
+        return [*damaged, copy.deepcopy(first)]
+    if kind == "truncate":
+        first["trajectory"] = first["trajectory"][:where]
+    elif kind == "pad":
+        first["trajectory"] += [first["trajectory"][-1]] * where
+    elif kind == "drop parameter":
+        first["trajectory"][where] = first["trajectory"][where][:-1]
+    elif kind == "int for float":
+        first["trajectory"][where][0][0] = int(first["trajectory"][where][0][0])
+    elif kind == "string for float":
+        first["trajectory"][where][0][0] = str(first["trajectory"][where][0][0])
+    elif kind == "drop field":
+        first.pop(where)
+    elif kind == "extra field":
+        first[where] = True
+    elif kind == "rename case":
+        first["case"] = "sgd/lr=1"
+    return damaged
+
+
+@pytest.mark.parametrize("name", TRAJECTORY_TESTS)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_damaged_observations_never_pass(name, data):
+    """Do truncated, padded or re-typed observations fail, however the reference's own correct
+    observations are damaged (and do the undamaged ones pass)?"""
+    test = BY_NAME[name]
+    cases = expect.cases(name, hidden=False)
+    correct = expect.expected(name, cases, hidden=False)
+    assert judges.judge(test, cases, correct, correct, hidden=False).passed
+    damaged = _damage(correct, data.draw(_mutations(correct)))
+    result = judges.judge(test, cases, damaged, correct, hidden=False)
+    assert not result.passed and result.score == 0
+    assert result.findings[0].kind in ("invalid", "mismatch")
+
+
+@pytest.mark.skipif(not HIDDEN, reason="fresh hidden cases need the instructor's solutions/")
+def test_a_table_of_every_fixed_hidden_answer_fails_the_fresh_case():
+    """Does an ``adam_step`` that looks every answer up in a table built from the fixed hidden
+    cases (what a student who extracted their inputs could build offline) fail, while the
+    reference passes the same cases, fresh one included?"""
+    import torch
+
+    from autograder.checks.step import step_inputs
+
+    reference = instructor.reference_namespace()
+    fixed = expect.cases("adam", hidden=True)
+    table = {}
+    for case in fixed:
+        params, grads = step_inputs(case)
+        states = [{} for _ in params]
+        for row in grads:
+            for param, grad, state in zip(params, row, states):
+                key = (param.numpy().tobytes(), grad.numpy().tobytes())
+                reference["adam_step"](param, grad, state, **case.hyper)
+                table[key] = param.clone()
+
+    def lookup_adam_step(param, grad, state, *, lr, beta1, beta2, eps):
+        answer = table.get((param.numpy().tobytes(), grad.numpy().tobytes()))
+        param.copy_(answer if answer is not None else torch.zeros_like(param))
+
+    fresh = case_table.fresh_cases("adam", "a" * 64)
+    assert [case.id for case in fresh] == ["adam/hidden/fresh"]
+    everything = fixed + fresh
+    on_fixed = engine.judge("adam", fixed, _run("adam", lookup_adam_step, fixed), hidden=True)
+    assert on_fixed.passed  # the table is right where it was built...
+    cheated = _run("adam", lookup_adam_step, everything)
+    assert not engine.judge("adam", everything, cheated, hidden=True).passed  # ...not on the fresh
+    honest = _run("adam", reference["adam_step"], everything)
+    assert engine.judge("adam", everything, honest, hidden=True).passed
+
+
+def _run(name: str, answer, cases: list) -> list[dict]:
+    return engine.run_test(name, {BY_NAME[name].answer: answer}, cases)
+
+
+@pytest.mark.skipif(not HIDDEN, reason="fresh hidden cases need the instructor's solutions/")
+def test_fresh_seeds_follow_the_secret_and_the_file():
+    """Does the same file get the same fresh seed (a regrade is reproducible), another file or
+    another course secret another one, and is the secret readable by its owner only?"""
+    secret = instructor.course_secret()
+    path = instructor.solutions_dir() / instructor.SECRET_NAME
+    assert len(secret) == 32 and path.stat().st_mode & 0o077 == 0
+    seed = case_table.fresh_seed(secret, "a" * 64, "adam")
+    assert seed == case_table.fresh_seed(secret, "a" * 64, "adam")
+    assert seed != case_table.fresh_seed(secret, "b" * 64, "adam")
+    assert seed != case_table.fresh_seed(b"another course", "a" * 64, "adam")
+
+
+@pytest.fixture(scope="module")
+def attacked(tmp_path_factory) -> dict[str, dict]:
+    """The attacks and a correct student graded in one batch, with a secret in the grader's
+    environment: every student's JSON, and the fork server's environment as the kernel shows it."""
+    folder = tmp_path_factory.mktemp("attacks")
+    for attack in ATTACKS.glob("*.py"):
+        shutil.copy(attack, folder / attack.name)
+    shutil.copy(ROOT / "examples" / "submissions" / "alice.py", folder / "honest.py")
+    out = tmp_path_factory.mktemp("gradebook")
+    environment = {**os.environ, "INSTRUCTOR_API_TOKEN": "hunter2-do-not-leak"}
+    command = [sys.executable, "-m", "autograder", "grade", str(folder), "--out", str(out)]
+    finished = subprocess.run(
+        [*command, "--timeout", "15"], env=environment, capture_output=True, text=True, cwd=ROOT
+    )
+    assert finished.returncode == 0, finished.stderr
+    return {path.stem: json.loads(path.read_text()) for path in out.glob("*.json")}
+
+
+def _scores(result: dict) -> dict[str, float]:
+    return {test["name"]: test["score"] for test in result["tests"]}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HIDDEN, reason="the batch grader grades on hidden cases")
+def test_forged_observations_score_nothing(attacked):
+    """Do the truncating and the runner-replacing attacks score 0 on every test they forge, while
+    the honest student of the same batch keeps full marks?"""
+    assert attacked["honest"]["score"] == attacked["honest"]["max_score"]
+    truncated = _scores(attacked["truncator"])
+    assert truncated["sgd"] == 0 and truncated["adam"] == 0
+    forged = _scores(attacked["replaced_runner"])
+    assert all(forged[name] == 0 for name in ("sgd", "momentum", "nesterov", "adam"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HIDDEN, reason="the batch grader grades on hidden cases")
+def test_no_route_to_torchs_kernels_scores(attacked):
+    """Does every route to torch's optimiser kernels (the optimiser class, the fused aten op,
+    torch.optim._functional, a reloaded module, its source executed by hand, the my_adam shim's
+    copy, torch._fused_adam_) score 0, saying why?"""
+    scores = _scores(attacked["kernels"])
+    routed = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+    assert all(scores[name] == 0 for name in routed), scores
+    feedback = " ".join(t["feedback"] for t in attacked["kernels"]["tests"] if t["name"] in routed)
+    assert "not available while grading" in feedback or "torch.optim" in feedback
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HIDDEN, reason="the batch grader grades on hidden cases")
+def test_the_child_reads_no_instructor_file_and_no_grader_secret(attacked):
+    """Are the card key, the hidden cases, the course secret, the card rules and the grader's
+    environment all out of the child's reach (the feedback quotes only refusals)?"""
+    feedback = json.dumps(attacked["snooper"])
+    assert "PermissionError" in feedback
+    for secret in ("hunter2-do-not-leak", "HIDDEN_STEP_HYPERS", "def formula", '"deck"'):
+        assert secret not in feedback
+    assert '"surface"' not in feedback and '"algorithm"' not in feedback  # the card key's fields
