@@ -24,6 +24,7 @@ from .grade import judge_run, plan, with_fresh
 from .load import Submission, load_submission
 from .result import SubmissionResult
 from .sandbox import Limits, Run, Sandbox
+from .sandbox.confine import can_confine
 
 SUFFIXES = (".ipynb", ".py")
 IGNORED_FOLDERS = {".ipynb_checkpoints", "__pycache__", ".git"}
@@ -108,9 +109,21 @@ def main(
     hidden: bool = True,
     timeout: float = 20.0,
     memory_mb: int = 2048,
+    unconfined: bool = False,
 ) -> int:
-    """Grade every submission under ``paths`` into ``out``; 0 when every one was graded."""
+    """Grade every submission under ``paths`` into ``out``; 0 when every one was graded.
+
+    Refuses (exit 3) where submissions cannot be confined to their files, unless ``unconfined``.
+    """
     out = Path(out)
+    if not unconfined and not can_confine():
+        print(
+            "Refusing to grade: this kernel has no Landlock, so submissions could read the "
+            "solutions/ folder and other students' files. Grade on a Linux ≥ 5.13 machine with "
+            "Landlock enabled, or pass --unconfined to grade anyway (every report then says so).",
+            file=sys.stderr,
+        )
+        return 3
     students, notes = discover(paths)
     for note in notes:
         print(note, file=sys.stderr)
@@ -132,7 +145,7 @@ def main(
             results[student] = previous
         else:
             todo.append((student, path))
-    sandbox = Sandbox(Limits(timeout=timeout, memory_mb=memory_mb))
+    sandbox = Sandbox(Limits(timeout=timeout, memory_mb=memory_mb, unconfined=unconfined))
     failed = 0
     started = time.monotonic()
     try:

@@ -39,7 +39,13 @@ def main() -> None:
 )
 @click.option("--timeout", default=20.0, show_default=True, help="Seconds allowed per test.")
 @click.option("--memory", default=2048, show_default=True, help="MiB allowed per submission.")
-def grade(paths, out, formats, jobs, force, public_only, timeout, memory) -> None:
+@click.option(
+    "--unconfined",
+    is_flag=True,
+    help="Grade even where the kernel cannot confine submissions to their files (no Landlock): "
+    "every report then says so. Without it, such a machine refuses to grade.",
+)
+def grade(paths, out, formats, jobs, force, public_only, timeout, memory, unconfined) -> None:
     """Grade notebooks, .py files, or folders of them (nbgrader's submitted/ layout included)."""
     from . import forkserver
 
@@ -56,6 +62,7 @@ def grade(paths, out, formats, jobs, force, public_only, timeout, memory) -> Non
             hidden=not public_only,
             timeout=timeout,
             memory_mb=memory,
+            unconfined=unconfined,
         )
     )
 

@@ -15,6 +15,7 @@ from .expect import cases as test_cases
 from .load import Submission
 from .result import Finding, SubmissionResult, TestResult
 from .sandbox import PlannedTest, Run, Sandbox
+from .sandbox.confine import confinement_problem
 from .spec import BY_NAME, TEST_NAMES
 
 # Load problems that may explain a missing answer when none names it.
@@ -69,9 +70,14 @@ def judge_run(
     """Judge every test of a finished ``run`` (the batch grader does it while the next submission
     runs in the sandbox)."""
     problems = submission.problems + run.load_errors
+    refused = confinement_problem(run.protections, limits)
+    if refused is not None:
+        results = [TestResult.zero(test.name, Finding("crash", refused)) for test in planned]
+        return SubmissionResult(submission.student, results, submission.source, run.protections)
     results = [_judge(test, run, problems, limits, hidden) for test in planned]
     results += list((unavailable or {}).values())
-    return SubmissionResult(submission.student, results, submission.source, run.protections)
+    protections = run.protections + (["UNCONFINED (--unconfined)"] if limits.unconfined else [])
+    return SubmissionResult(submission.student, results, submission.source, protections)
 
 
 def _judge(test: PlannedTest, run: Run, problems: list[str], limits, hidden: bool) -> TestResult:

@@ -206,3 +206,29 @@ def test_the_child_reads_no_instructor_file_and_no_grader_secret(attacked):
     for secret in ("hunter2-do-not-leak", "HIDDEN_STEP_HYPERS", "def formula", '"deck"'):
         assert secret not in feedback
     assert '"surface"' not in feedback and '"algorithm"' not in feedback  # the card key's fields
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HIDDEN, reason="the batch grader grades on hidden cases")
+def test_without_landlock_the_grader_refuses_unless_told(tmp_path):
+    """Where a seccomp profile refuses Landlock, does the batch grader refuse to grade (exit 3,
+    saying why), and with ``--unconfined`` grade while every report says it ran unconfined?"""
+    command = [
+        sys.executable,
+        str(Path(__file__).parent / "no_landlock.py"),
+        "-m",
+        "autograder",
+        "grade",
+        str(ROOT / "examples" / "submissions" / "alice.py"),
+        "--out",
+        str(tmp_path),
+    ]
+    refused = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    assert refused.returncode == 3 and "Landlock" in refused.stderr
+    assert not (tmp_path / "alice.json").exists()
+    allowed = subprocess.run([*command, "--unconfined"], capture_output=True, text=True, cwd=ROOT)
+    assert allowed.returncode == 0, allowed.stderr
+    result = json.loads((tmp_path / "alice.json").read_text())
+    assert result["score"] == result["max_score"]
+    assert "UNCONFINED (--unconfined)" in result["protections"]
+    assert not any(item.startswith("landlock") for item in result["protections"])

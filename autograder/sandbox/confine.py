@@ -55,6 +55,8 @@ class Limits:
         processes: processes and threads its uid may hold at once.
         output_bytes: the largest file it may write, its captured stdout and stderr included.
         open_files: file descriptors.
+        unconfined: grade even without filesystem confinement (the instructor's explicit opt-in);
+            otherwise a child that could not confine itself to its files grades nothing.
     """
 
     timeout: float = 20.0
@@ -62,6 +64,7 @@ class Limits:
     processes: int = 64
     output_bytes: int = 8 * MIB
     open_files: int = 256
+    unconfined: bool = False
 
 
 def new_namespaces() -> tuple[list[str], bool]:
@@ -298,3 +301,21 @@ def confine_filesystem(private: str, handles: tuple[tuple[int, bool], ...]) -> l
         for fd, _is_dir in handles:
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+
+FILESYSTEM = "landlock-fs"
+
+
+def confinement_problem(protections: list[str], limits: Limits) -> str | None:
+    """Why a child's run must not count (it ran unconfined without the opt-in); None if it may."""
+    if limits.unconfined or any(item.startswith(FILESYSTEM) for item in protections):
+        return None
+    return (
+        "The grader could not confine your code to its own files on this machine (no Landlock), "
+        "so it was not graded; your instructor has been told."
+    )
+
+
+def can_confine() -> bool:
+    """Whether this kernel offers Landlock (filesystem confinement) to the children."""
+    return landlock.abi_version() >= 1
