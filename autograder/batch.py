@@ -39,10 +39,12 @@ def discover(paths: list[Path]) -> tuple[dict[str, Path], list[str]]:
     first ``.py`` file.
     """
     found: dict[str, list[Path]] = {}
+    skipped: list[str] = []
     for path in map(Path, paths):
-        for file in _files(path):
+        for file in _files(path, skipped):
             found.setdefault(_student_of(file, path), []).append(file)
     found, notes = _separate_folders(found)
+    notes = skipped + notes
     chosen = {}
     for student, files in sorted(found.items()):
         files = sorted(set(files), key=lambda f: (f.suffix != ".ipynb", f.stem != f.parent.name, f))
@@ -73,19 +75,35 @@ def _separate_folders(found: dict[str, list[Path]]) -> tuple[dict[str, list[Path
     return separated, notes
 
 
-def _files(path: Path) -> list[Path]:
+def _files(path: Path, notes: list[str]) -> list[Path]:
+    """The submission files under ``path``; a symbolic link, or a file that resolves outside the
+    folder given, is skipped with a note (it could point at the solutions, another student's
+    file or a credentials file)."""
+    if path.is_symlink():
+        notes.append(f"{path}: a symbolic link, not graded.")
+        return []
     if path.is_file():
         return [path] if path.suffix in SUFFIXES else []
     submitted = path / "submitted"
     root = submitted if submitted.is_dir() else path
-    return [
-        file
-        for file in sorted(root.rglob("*"))
-        if file.suffix in SUFFIXES
-        and file.is_file()
-        and not IGNORED_FOLDERS & set(file.relative_to(root).parts)
-        and not file.name.startswith(".")
-    ]
+    inside = root.resolve()
+    files = []
+    for file in sorted(root.rglob("*")):
+        relative = file.relative_to(root)
+        if (
+            file.suffix not in SUFFIXES
+            or IGNORED_FOLDERS & set(relative.parts)
+            or file.name.startswith(".")
+        ):
+            continue
+        linked = any(
+            (root / Path(*relative.parts[: i + 1])).is_symlink() for i in range(len(relative.parts))
+        )
+        if linked or not file.resolve().is_relative_to(inside):
+            notes.append(f"{file}: a symbolic link, or outside {root}; not graded.")
+        elif file.is_file():
+            files.append(file)
+    return files
 
 
 def _student_of(file: Path, given: Path) -> str:

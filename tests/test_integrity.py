@@ -232,3 +232,22 @@ def test_without_landlock_the_grader_refuses_unless_told(tmp_path):
     assert result["score"] == result["max_score"]
     assert "UNCONFINED (--unconfined)" in result["protections"]
     assert not any(item.startswith("landlock") for item in result["protections"])
+
+
+def test_discovery_skips_symbolic_links(tmp_path):
+    """Are a link to the solution notebook, a link to another student's file and a folder linked
+    from elsewhere all skipped with a note, while the real files are graded?"""
+    from autograder.batch import discover
+
+    (tmp_path / "alice.py").write_text("x = 1\n")
+    (tmp_path / "mallory.ipynb").symlink_to(
+        ROOT / "solutions" / "optimisation" / "optimisation.ipynb"
+    )
+    (tmp_path / "eve.py").symlink_to(tmp_path / "alice.py")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    (outside / "trudy.py").write_text("x = 2\n")
+    (tmp_path / "linked").symlink_to(outside, target_is_directory=True)
+    students, notes = discover([tmp_path])
+    assert list(students) == ["alice"]
+    assert sum("symbolic link" in note for note in notes) >= 2
