@@ -20,7 +20,8 @@ PRELOAD = ["autograder.sandbox.preload"]
 # The only variables of the grader's environment the fork server (and so every child) inherits:
 # the grader's own may hold an instructor's secrets (API tokens, cloud keys), and whatever a child
 # holds, student code can print into its feedback.
-ALLOWED_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH")
+ALLOWED_ENVIRONMENT = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH")
+FIXED_PATH = "/usr/local/bin:/usr/bin:/bin"  # not the grader's own (it names its home's tools)
 
 
 def context():
@@ -42,6 +43,7 @@ def start() -> None:
     try:
         os.environ.clear()
         os.environ.update({key: saved[key] for key in ALLOWED_ENVIRONMENT if key in saved})
+        os.environ["PATH"] = FIXED_PATH
         multiprocessing.forkserver.ensure_running()
     finally:
         os.environ.clear()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from .cases import fresh_cases
 from .engine import judge
 from .expect import cases as test_cases
+from .judges import redacted_error
 from .load import Submission
 from .result import Finding, SubmissionResult, TestResult
 from .sandbox import PlannedTest, Run, Sandbox
@@ -85,7 +86,9 @@ def _judge(test: PlannedTest, run: Run, problems: list[str], limits, hidden: boo
     if run.load_patched:
         return TestResult.zero(name, _patched_finding(run.load_patched, "when it is loaded"))
     if name in run.failures:
-        return TestResult.zero(name, run.failures[name])
+        failure = run.failures[name]
+        hidden_error = hidden and failure.kind == "error" and failure.details.get("type")
+        return TestResult.zero(name, redacted_error(failure) if hidden_error else failure)
     if run.patched.get(name):
         return TestResult.zero(name, _patched_finding(run.patched[name], "during this test"))
     observations = run.observations.get(name)
@@ -103,8 +106,8 @@ def _patched_finding(names: list[str], when: str) -> Finding:
     shown = ", ".join(f"`{name}`" for name in names[:5])
     return Finding(
         "forbidden",
-        f"Your code replaced {shown} {when}. Patching torch or Python's builtins is not "
-        "allowed: write your answers with them as they are.",
+        f"Your code replaced {shown} {when}. Patching torch, Python's builtins or the grader is "
+        "not allowed: write your answers with them as they are.",
         None,
         {"patched": names},
     )

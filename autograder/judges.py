@@ -6,6 +6,8 @@ passes); every finding is data plus a sentence.
 
 from __future__ import annotations
 
+import re
+
 from . import diagnose
 from .cases import case_id, is_fresh, public_ids
 from .checks import KINDS
@@ -47,8 +49,10 @@ def _redact_hidden(test, cases, findings: list[Finding]) -> list[Finding]:
 
 
 def _redacted(finding: Finding) -> Finding:
+    if finding.kind == "error":
+        return redacted_error(finding)
     if finding.kind != "mismatch":
-        return finding  # errors and side conditions carry the student's own values, not ours
+        return _without_values(finding)
     where = {key: finding.details[key] for key in WHERE if key in finding.details}
     located = ", ".join(f"{key} {value}" for key, value in where.items() if key != "quantity")
     message = (
@@ -59,3 +63,48 @@ def _redacted(finding: Finding) -> Finding:
         "and every hyperparameter value."
     )
     return Finding("mismatch", message, finding.case, where)
+
+
+def _without_values(finding: Finding) -> Finding:
+    """A side condition of a hidden case without the values the student's code returned or
+    printed (``repr``): they could carry that case's inputs out."""
+    shown = finding.details.get("repr") if isinstance(finding.details, dict) else None
+    if not shown:
+        return finding
+    details = {key: value for key, value in finding.details.items() if key != "repr"}
+    message = finding.message.replace(str(shown), "(a value not shown for hidden cases)")
+    return Finding(finding.kind, message, finding.case, details)
+
+
+def redacted_error(finding: Finding) -> Finding:
+    """An exception raised on a hidden case, reduced to its type and the student's line: its
+    message could quote the hidden inputs (seeds, shapes, values) that student code read."""
+    details = finding.details
+    kind = details.get("type", "an exception")
+    where = {key: details[key] for key in ("step", "param", "call") if key in details}
+    located = ", ".join(f"{key} {value}" for key, value in where.items())
+    line = student_line(str(details.get("traceback", "")))
+    case = f"Hidden case {finding.case!r}" if finding.case else "On the hidden cases"
+    message = (
+        f"{case}: your code raised {kind}"
+        + (f" ({located})" if located else "")
+        + (f" at {line}" if line else "")
+        + ". The message is not shown for hidden cases; run the self-check to see it on the "
+        "public ones."
+    )
+    return Finding("error", message, finding.case, {"type": kind, **where, "line": line})
+
+
+def student_line(traceback_text: str) -> str:
+    """``line N of <where>: `code``` from the last frame of a traceback's student part."""
+    lines = [line for line in traceback_text.splitlines() if line.strip()]
+    for index in range(len(lines) - 1, -1, -1):
+        match = _FRAME.match(lines[index])
+        if match:
+            code = lines[index + 1].strip() if index + 1 < len(lines) else ""
+            where = f"line {match['line']} of {match['file']}"
+            return f"{where}: `{code[:120]}`" if code and not _FRAME.match(code) else where
+    return ""
+
+
+_FRAME = re.compile(r'\s*File "(?P<file>[^"]*)", line (?P<line>\d+)')

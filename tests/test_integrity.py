@@ -179,6 +179,9 @@ def test_forged_observations_score_nothing(attacked):
     assert attacked["honest"]["score"] == attacked["honest"]["max_score"]
     truncated = _scores(attacked["truncator"])
     assert truncated["sgd"] == 0 and truncated["adam"] == 0
+    for attack in ("forge_truncate", "channel_forge"):  # lists edited, results sent by hand
+        forged = _scores(attacked[attack])
+        assert all(score == 0 for name, score in forged.items() if name != "flashcards"), attack
     forged = _scores(attacked["replaced_runner"])
     assert all(forged[name] == 0 for name in ("sgd", "momentum", "nesterov", "adam"))
 
@@ -194,6 +197,10 @@ def test_no_route_to_torchs_kernels_scores(attacked):
     assert all(scores[name] == 0 for name in routed), scores
     feedback = " ".join(t["feedback"] for t in attacked["kernels"]["tests"] if t["name"] in routed)
     assert "not available while grading" in feedback or "torch.optim" in feedback
+    # Every overload of the fused kernels (``.tensor_lr`` too), for every test but my_adam, whose
+    # class only plumbs adam_step (the shim's correct Adam: what the exercise asks it to reuse).
+    fused = _scores(attacked["fused_full"])
+    assert all(score == 0 for name, score in fused.items() if name != "my_adam"), fused
 
 
 @pytest.mark.slow
@@ -203,6 +210,12 @@ def test_the_child_reads_no_instructor_file_and_no_grader_secret(attacked):
     environment all out of the child's reach (the feedback quotes only refusals)?"""
     feedback = json.dumps(attacked["snooper"])
     assert "PermissionError" in feedback
+    # The grader's environment is on no child's stack either (the fork server is exec'd clean).
+    assert "hunter2-do-not-leak" not in json.dumps(attacked["env_stack_leak"])
+    # Hidden cases' inputs, read from the runner's frames, do not come back through error text.
+    findings = [f for t in attacked["hidden_inputs_leak"]["tests"] for f in t["findings"]]
+    hidden = [f for f in findings if f["case"] and "/hidden/" in f["case"]]
+    assert hidden and not any("seed" in json.dumps(finding) for finding in hidden)
     for secret in ("hunter2-do-not-leak", "HIDDEN_STEP_HYPERS", "def formula", '"deck"'):
         assert secret not in feedback
     assert '"surface"' not in feedback and '"algorithm"' not in feedback  # the card key's fields
@@ -251,3 +264,21 @@ def test_discovery_skips_symbolic_links(tmp_path):
     students, notes = discover([tmp_path])
     assert list(students) == ["alice"]
     assert sum("symbolic link" in note for note in notes) >= 2
+
+
+@pytest.mark.skipif(not HIDDEN, reason="hidden cases need the instructor's solutions/")
+def test_errors_on_hidden_cases_show_their_type_and_line_only():
+    """Does an exception whose message quotes a hidden case's inputs reach the student as its
+    type and the line that raised it only (the message is shown on public cases)?"""
+
+    def sgd_step(param, grad, state, *, lr):
+        mark = "".join(("LE", "AK"))  # the student's own line may be quoted; its values not
+        raise ValueError(f"{mark} {tuple(param.shape)} {param.tolist()} lr={lr}")
+
+    (result,) = engine.grade_namespace({"sgd_step": sgd_step}, tests=["sgd"], hidden=True)
+    hidden = [f for f in result.findings if f.case and "/hidden/" in f.case]
+    public = [f for f in result.findings if f.case and "/hidden/" not in f.case]
+    assert hidden and public
+    assert all("LEAK" not in f.message and "LEAK" not in json.dumps(f.details) for f in hidden)
+    assert all("ValueError" in f.message and "line" in f.message for f in hidden)
+    assert any("LEAK" in f.message for f in public)

@@ -232,8 +232,12 @@ def _case_class(path: str):
     return getattr(importlib.import_module(module), name)
 
 
+GRADER_MODULES = ("autograder.", "autograder")
+
+
 class Guard:
-    """Notices when student code replaces an attribute of torch or of the builtins, and undoes it.
+    """Notices when student code replaces an attribute of torch, of the builtins or of the
+    grader's own modules, and undoes it.
 
     The parent judges with its own, untouched torch; this only makes sure a patch cannot change what
     the grader's own code in this process (case inputs, recording) does, and that it is reported.
@@ -255,6 +259,11 @@ class Guard:
         }
         if hasattr(torch._C, "TensorBase"):
             owners["torch._C.TensorBase"] = torch._C.TensorBase
+        # The grader's own modules: replacing the recorder (``engine.run_test``, a check's
+        # ``run``) is patching the grader.
+        for name, module in list(sys.modules.items()):
+            if name.startswith(GRADER_MODULES) and module is not None:
+                owners[name] = module
         self._snapshot = {name: (owner, dict(vars(owner))) for name, owner in owners.items()}
 
     def restore(self) -> list[str]:

@@ -39,6 +39,7 @@ import ctypes
 import functools
 import gc
 import linecache
+import re
 import types
 import warnings
 from pathlib import Path
@@ -49,16 +50,11 @@ import torch.optim
 OPTIM_DIR = Path(torch.optim.__file__).resolve().parent
 # Files of torch/optim that hold no optimiser algorithm: they stay usable.
 NOT_KERNELS = frozenset({"__init__.py", "optimizer.py", "lr_scheduler.py", "swa_utils.py"})
-FUSED_OPS = (
-    "_fused_adam_",
-    "_fused_adamw_",
-    "_fused_sgd_",
-    "_fused_adagrad_",
-    "_fused_adam",
-    "_fused_adamw",
-    "_fused_sgd",
-    "_fused_adagrad",
-)
+# torch's optimiser operators, every overload (``.default``, ``.tensor_lr``, ``.out``, ...),
+# found in the dispatcher by name so that a new torch release cannot add one unnoticed.
+OPTIMISER_OP = re.compile(r"^aten::_fused_(?:adam|adamw|sgd|adagrad|rmsprop|adadelta|lamb)\w*")
+# Dispatch keys whose kernels compute: the CPU's, and the composite one an overload may use.
+COMPUTING_KEYS = ("CPU", "CompositeExplicitAutograd")
 MESSAGE = (
     "torch's optimiser kernels are not available while grading: "
     "write the update yourself with tensor operations"
@@ -127,14 +123,22 @@ def neutralise_python(*, spare: tuple[types.FunctionType, ...] = ()) -> int:
     return replaced
 
 
+@functools.cache
+def optimiser_ops() -> tuple[str, ...]:
+    """Every overload of torch's fused optimiser operators, as ``name.overload`` (no namespace)."""
+    names = (name for name in torch._C._dispatch_get_all_op_names() if OPTIMISER_OP.match(name))
+    return tuple(sorted(name.removeprefix("aten::") for name in names))
+
+
 def block_fused_ops() -> None:
-    """Override torch's fused optimiser kernels for the CPU with one that raises, for good."""
+    """Override every overload of torch's fused optimiser kernels with one that raises, for the
+    dispatch keys that compute, for good."""
     library = torch._C._dispatch_library("IMPL", "aten", "", "<sandbox>", 0)
     with warnings.catch_warnings():  # "overriding a previously registered kernel": intended
         warnings.simplefilter("ignore")
-        for op in FUSED_OPS:
-            if hasattr(torch.ops.aten, op):
-                library.impl(op, "CPU", _fused_refused, False)
+        for op in optimiser_ops():
+            for key in COMPUTING_KEYS:
+                library.impl(op, key, _fused_refused, False)
     # Keep the registration alive without any Python reference to it: nothing can reset it.
     ctypes.pythonapi.Py_IncRef(ctypes.py_object(library))
 

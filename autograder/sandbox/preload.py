@@ -44,5 +44,7 @@ optimizers._AdamStepShim.kernel = staticmethod(_shim_kernel)
 kernels.neutralise_python(spare=(_shim_kernel,))
 del _shim_kernel
 
-# What a child may read, resolved and opened once here (every child inherits the handles).
+# What a child may read, resolved and opened once here (every child inherits the handles), and
+# the fused optimiser operators every child blocks, looked up once.
 confine.readable_handles()
+kernels.optimiser_ops()
