@@ -1,0 +1,54 @@
+"""Are the grader's escape hatches flagged for the instructor, and nothing else?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder.flags import HATCHES, escape_hatches
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# One line of student code per row of the table, that the row must flag.
+USES = {
+    "frame introspection": "frame = sys._getframe(1).f_back",
+    "garbage-collector walk": "objs = gc.get_objects()",
+    "sys.modules edits": "sys.modules['autograder.engine'].run_test = f",
+    "torch's dispatcher": "torch.ops.aten._fused_adam_.tensor_lr(...)",
+    "torch.optim internals": "torch.optim._functional.adam(...)",
+    "ctypes": "import ctypes",
+    "import machinery": "importlib.reload(torch.optim.adam)",
+    "function internals": "kernel = wrapper.__closure__[0].cell_contents",
+    "the grader's modules": "from autograder.checks import optimizers",
+    "raw descriptors or processes": "os.write(5, data)",
+}
+
+
+def test_every_row_has_a_use():
+    """Does every escape hatch of the table have a line here that uses it?"""
+    assert set(USES) == {hatch.name for hatch in HATCHES}
+
+
+@pytest.mark.parametrize("name", sorted(USES))
+def test_each_escape_hatch_is_flagged(name):
+    """Is a line that uses this escape hatch flagged under its name, with its line number?"""
+    flags = escape_hatches(f"x = 1\n{USES[name]}\n")
+    assert any(flag.startswith(f"{name} (line 2:") for flag in flags), flags
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "assignments/optimisation/optimisation.ipynb",
+        "solutions/optimisation/optimisation.ipynb",
+        *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples" / "submissions").glob("*.py")),
+    ],
+)
+def test_honest_work_is_not_flagged(path):
+    """Are the release notebook, the solution and the honest example submissions unflagged
+    (the notebook's own imports of autograder.notebook, sketch and surfaces included)?"""
+    text = (ROOT / path).read_text()
+    if "mallory" in path:
+        pytest.skip("mallory is the hostile example")
+    assert escape_hatches(text) == []
