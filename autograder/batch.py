@@ -19,7 +19,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from . import gradebook, instructor, paths, picture, report
+from . import filenames, gradebook, instructor, paths, picture, report
+from .filenames import readable_id
 from .grade import judge_run, plan
 from .load import Submission, load_submission
 from .result import SubmissionResult
@@ -40,7 +41,7 @@ def discover(paths: list[Path]) -> tuple[dict[str, Path], list[str]]:
     found: dict[str, list[Path]] = {}
     for path in map(Path, paths):
         for file in _files(path):
-            found.setdefault(_student_of(file, path), []).append(file)
+            found.setdefault(readable_id(_student_of(file, path)), []).append(file)
     found, notes = _separate_folders(found)
     chosen = {}
     for student, files in sorted(found.items()):
@@ -59,10 +60,10 @@ def _separate_folders(found: dict[str, list[Path]]) -> tuple[dict[str, list[Path
     notes = []
     for student, files in found.items():
         folders = {file.parent for file in files}
-        names = {folder.name for folder in folders}
+        names = {readable_id(folder.name) for folder in folders}
         if len(folders) > 1 and len(names) == len(folders) and not names & found.keys():
             for file in files:
-                separated.setdefault(file.parent.name, []).append(file)
+                separated.setdefault(readable_id(file.parent.name), []).append(file)
             notes.append(
                 f"{len(folders)} files named {student}.*: graded as {', '.join(sorted(names))} "
                 "(their folders' names)."
@@ -113,7 +114,7 @@ def main(
     out = Path(out)
     students, notes = discover(paths)
     for note in notes:
-        print(note, file=sys.stderr)
+        _say(note)
     if not students:
         print("No notebooks or .py files found.", file=sys.stderr)
         return 2
@@ -161,9 +162,11 @@ def main(
                         )
                         _write_student(out, result, submission, cases_key, run.paths)
                         results[student] = result
+                        # After every student, so that it always agrees with the JSON files.
+                        _write_gradebook(results, out)
                     except Exception as error:
                         failed += 1
-                        print(f"{student}: not graded ({error!r})", file=sys.stderr)
+                        _say(f"{student}: not graded ({error!r})")
                     bar.update(1)
             except KeyboardInterrupt:
                 for future in futures:
@@ -171,8 +174,7 @@ def main(
                 raise
     finally:
         sandbox.close()
-        if results:
-            gradebook.write_gradebook([results[s] for s in sorted(results)], out / "grades.csv")
+        _write_gradebook(results, out)
     ordered = [results[student] for student in sorted(results)]
     if "gradescope" in formats:
         _gradescope(ordered, out, time.monotonic() - started)
@@ -190,6 +192,7 @@ def _write_student(
     out: Path, result: SubmissionResult, submission: Submission, cases_key: str, walked: dict
 ) -> None:
     extras = {
+        "files": filenames.files(result.student),
         "path": str(submission.path),
         "digest": submission.digest,
         "problems": submission.problems,
@@ -202,20 +205,32 @@ def _write_student(
         for test in result.tests
         if not test.passed and test.name in walked
     }
-    report.write_reports(result, out, pictures=picture.pictures(failed, paths.reference_paths()))
-    report.write_atomic(out / f"{result.student}.json", json.dumps(data, indent=1) + "\n")
+    pictures = picture.pictures(failed, paths.reference_paths())
+    report.write_reports(result, out, pictures=pictures, stem=filenames.stem(result.student))
+    named = filenames.files(result.student)
+    report.write_atomic(out / named["json"], json.dumps(data, indent=1) + "\n")
 
 
 def _previous(out: Path, student: str, path: Path, cases_key: str) -> SubmissionResult | None:
     """The stored result, if it graded this very file on these very cases."""
     try:
-        data = json.loads((out / f"{student}.json").read_text())
+        data = json.loads((out / filenames.files(student)["json"]).read_text())
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         if data.get("digest") == digest and data.get("cases") == cases_key:
             return SubmissionResult.from_dict(data)
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return None
+
+
+def _write_gradebook(results: dict[str, SubmissionResult], out: Path) -> None:
+    if results:
+        gradebook.write_gradebook([results[s] for s in sorted(results)], out / "grades.csv")
+
+
+def _say(text: str) -> None:
+    """Tell the instructor, with student-controlled text (ids, paths) made inert."""
+    print(report.safe_text(text), file=sys.stderr)
 
 
 def _hidden_cases_available() -> bool:

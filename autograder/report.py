@@ -42,8 +42,9 @@ NUMBERS: tuple[tuple[str, str], ...] = (
     ("total", "elements"),
 )
 
-# Control characters other than newline and tab: they could move a terminal's cursor or recolour it.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Control characters other than newline and tab: they could move a terminal's cursor or recolour
+# it; and the invisible characters that reorder or hide what follows them (bidi overrides).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 Pictures = Mapping[str, bytes]
 
@@ -54,7 +55,11 @@ Pictures = Mapping[str, bytes]
 
 def safe_text(text: str) -> str:
     """Student-controlled text made inert for a terminal: control characters shown as ``\\xNN``."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
+    return _CONTROL.sub(lambda match: _escaped(ord(match.group())), str(text))
+
+
+def _escaped(code: int) -> str:
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def score_text(value: float) -> str:
