@@ -19,7 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from . import filenames, gradebook, instructor, paths, picture, report
+from . import classview, filenames, gradebook, instructor, paths, picture, report
 from .filenames import readable_id
 from .grade import judge_run, plan
 from .load import Submission, load_submission
@@ -133,6 +133,11 @@ def main(
             results[student] = previous
         else:
             todo.append((student, path))
+    if results:
+        _say(
+            f"Skipped {len(results)} of {len(students)} students: their submission and cases "
+            "did not change since they were graded into this folder (--force grades them again)."
+        )
     sandbox = Sandbox(Limits(timeout=timeout, memory_mb=memory_mb))
     failed = 0
     started = time.monotonic()
@@ -178,7 +183,11 @@ def main(
     ordered = [results[student] for student in sorted(results)]
     if "gradescope" in formats:
         _gradescope(ordered, out, time.monotonic() - started)
+    records = classview.load(out, sorted(results))
+    if records:
+        classview.write(out, records)
     print(gradebook.summary(ordered), file=sys.stderr)
+    _say("\n".join(["", *classview.summary_lines(records, out)]))
     return 0 if not failed and len(results) == len(students) else 1
 
 
