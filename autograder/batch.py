@@ -19,7 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from . import classview, filenames, gradebook, instructor, paths, picture, report
+from . import classview, filenames, gradebook, instructor, paths, picture, report, shard
 from .filenames import readable_id
 from .grade import judge_run, plan
 from .load import Submission, load_submission
@@ -109,8 +109,10 @@ def main(
     hidden: bool = True,
     timeout: float = 20.0,
     memory_mb: int = 2048,
+    part: tuple[int, int] | None = None,
 ) -> int:
-    """Grade every submission under ``paths`` into ``out``; 0 when every one was graded."""
+    """Grade every submission under ``paths`` into ``out``; 0 when every one was graded. With
+    ``part=(K, N)``, only the students of shard K of N (``autograder.shard``)."""
     out = Path(out)
     students, notes = discover(paths)
     for note in notes:
@@ -125,6 +127,9 @@ def main(
         return 2
     planned, unavailable = plan(hidden=hidden)
     cases_key = _cases_key(planned)
+    if part is not None:
+        students = shard.select(students, part)
+        shard.write_manifest(out, part, list(students), cases_key)
     results: dict[str, SubmissionResult] = {}
     todo = []
     for student, path in students.items():
@@ -183,11 +188,7 @@ def main(
     ordered = [results[student] for student in sorted(results)]
     if "gradescope" in formats:
         _gradescope(ordered, out, time.monotonic() - started)
-    records = classview.load(out, sorted(results))
-    if records:
-        classview.write(out, records)
-    print(gradebook.summary(ordered), file=sys.stderr)
-    _say("\n".join(["", *classview.summary_lines(records, out)]))
+    classview.conclude(out, classview.load(out, sorted(results)))
     return 0 if not failed and len(results) == len(students) else 1
 
 

@@ -20,13 +20,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import filenames
 from .gradebook import _cell
-from .report import write_atomic
+from .report import safe_text, write_atomic
 from .spec import TEST_NAMES
 
 MISTAKES_HEADER = ("student", "test", "mistake", "sentence")
@@ -233,6 +234,17 @@ def summary_lines(records: list[dict], out: Path, *, top: int = 3) -> list[str]:
         f"{out}/<student>.html (each student)."
     )
     return lines
+
+
+def conclude(out: Path, records: list[dict]) -> None:
+    """The end of a batch or a merge: write the class view, print the summary."""
+    from .gradebook import summary
+    from .result import SubmissionResult
+
+    if records:
+        write(out, records)
+    print(summary([SubmissionResult.from_dict(record) for record in records]), file=sys.stderr)
+    print(safe_text("\n".join(["", *summary_lines(records, out)])), file=sys.stderr)
 
 
 def write(out: Path, records: list[dict]) -> list[Path]:

@@ -39,7 +39,14 @@ def main() -> None:
 )
 @click.option("--timeout", default=20.0, show_default=True, help="Seconds allowed per test.")
 @click.option("--memory", default=2048, show_default=True, help="MiB allowed per submission.")
-def grade(paths, out, formats, jobs, force, public_only, timeout, memory) -> None:
+@click.option(
+    "--shard",
+    "part",
+    callback=lambda ctx, param, value: _shard(value),
+    metavar="K/N",
+    help="Grade only shard K of N (by a hash of the student id); merge the N folders after.",
+)
+def grade(paths, out, formats, jobs, force, public_only, timeout, memory, part) -> None:
     """Grade notebooks, .py files, or folders of them (nbgrader's submitted/ layout included)."""
     from . import forkserver
 
@@ -56,8 +63,35 @@ def grade(paths, out, formats, jobs, force, public_only, timeout, memory) -> Non
             hidden=not public_only,
             timeout=timeout,
             memory_mb=memory,
+            part=part,
         )
     )
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    from .shard import parse
+
+    try:
+        return None if value is None else parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@main.command()
+@click.argument(
+    "folders",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option(
+    "--out", "out", required=True, type=click.Path(path_type=Path), help="Folder of the gradebook."
+)
+def merge(folders, out) -> None:
+    """Merge the folders of `grade --shard K/N` (all N of them) into one gradebook."""
+    from . import shard
+
+    raise SystemExit(shard.merge(folders=list(folders), out=out))
 
 
 @main.command()
