@@ -24,8 +24,9 @@ from .classview import Group
 from .report import _h, score_text
 from .spec import BY_NAME, TEST_NAMES
 
-# Links shown before the rest of a long list folds away.
+# Links (and named mistakes) shown before the rest of a long list folds away.
 SHOWN_STUDENTS = 12
+SHOWN_MISTAKES = 10
 
 _CSS = """
 body { font: 15px/1.45 system-ui, sans-serif; max-width: 1100px; margin: 1.5em auto;
@@ -213,7 +214,14 @@ def _mistakes(groups: list[Group], by_id: dict[str, dict]) -> str:
             f"{_links(group.students, by_id)}"
             f"<blockquote>{_h(group.sentence)}</blockquote></li>"
         )
-    return head + "<ol>" + "".join(items) + "</ol>"
+    if len(items) <= SHOWN_MISTAKES + 2:
+        return head + "<ol>" + "".join(items) + "</ol>"
+    rest = len(items) - SHOWN_MISTAKES
+    return (
+        f"{head}<ol>{''.join(items[:SHOWN_MISTAKES])}</ol><details><summary>{rest} more "
+        f'mistakes, made by fewer students</summary><ol start="{SHOWN_MISTAKES + 1}">'
+        f"{''.join(items[SHOWN_MISTAKES:])}</ol></details>"
+    )
 
 
 def _unnamed(by_test: dict[str, list[Group]], by_id: dict[str, dict]) -> str:
