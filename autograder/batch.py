@@ -19,7 +19,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from . import gradebook, instructor, paths, picture, report
+from . import classview, filenames, gradebook, instructor, paths, picture, report, shard
+from .filenames import readable_id
 from .grade import judge_run, plan, with_fresh
 from .load import Submission, load_submission
 from .result import SubmissionResult
@@ -42,7 +43,7 @@ def discover(paths: list[Path]) -> tuple[dict[str, Path], list[str]]:
     skipped: list[str] = []
     for path in map(Path, paths):
         for file in _files(path, skipped):
-            found.setdefault(_student_of(file, path), []).append(file)
+            found.setdefault(readable_id(_student_of(file, path)), []).append(file)
     found, notes = _separate_folders(found)
     notes = skipped + notes
     chosen = {}
@@ -62,10 +63,10 @@ def _separate_folders(found: dict[str, list[Path]]) -> tuple[dict[str, list[Path
     notes = []
     for student, files in found.items():
         folders = {file.parent for file in files}
-        names = {folder.name for folder in folders}
+        names = {readable_id(folder.name) for folder in folders}
         if len(folders) > 1 and len(names) == len(folders) and not names & found.keys():
             for file in files:
-                separated.setdefault(file.parent.name, []).append(file)
+                separated.setdefault(readable_id(file.parent.name), []).append(file)
             notes.append(
                 f"{len(folders)} files named {student}.*: graded as {', '.join(sorted(names))} "
                 "(their folders' names)."
@@ -128,8 +129,10 @@ def main(
     timeout: float = 20.0,
     memory_mb: int = 2048,
     unconfined: bool = False,
+    part: tuple[int, int] | None = None,
 ) -> int:
-    """Grade every submission under ``paths`` into ``out``; 0 when every one was graded.
+    """Grade every submission under ``paths`` into ``out``; 0 when every one was graded. With
+    ``part=(K, N)``, only the students of shard K of N (``autograder.shard``).
 
     Refuses (exit 3) where submissions cannot be confined to their files, unless ``unconfined``.
     """
@@ -144,7 +147,7 @@ def main(
         return 3
     students, notes = discover(paths)
     for note in notes:
-        print(note, file=sys.stderr)
+        _say(note)
     if not students:
         print("No notebooks or .py files found.", file=sys.stderr)
         return 2
@@ -155,6 +158,9 @@ def main(
         return 2
     planned, unavailable = plan(hidden=hidden)
     cases_key = _cases_key(planned)
+    if part is not None:
+        students = shard.select(students, part)
+        shard.write_manifest(out, part, list(students), cases_key)
     results: dict[str, SubmissionResult] = {}
     todo = []
     for student, path in students.items():
@@ -163,6 +169,11 @@ def main(
             results[student] = previous
         else:
             todo.append((student, path))
+    if results:
+        _say(
+            f"Skipped {len(results)} of {len(students)} students: their submission and cases "
+            "did not change since they were graded into this folder (--force grades them again)."
+        )
     sandbox = Sandbox(Limits(timeout=timeout, memory_mb=memory_mb, unconfined=unconfined))
     failed = 0
     started = time.monotonic()
@@ -192,9 +203,11 @@ def main(
                         )
                         _write_student(out, result, submission, cases_key, run.paths)
                         results[student] = result
+                        # After every student, so that it always agrees with the JSON files.
+                        _write_gradebook(results, out)
                     except Exception as error:
                         failed += 1
-                        print(f"{student}: not graded ({error!r})", file=sys.stderr)
+                        _say(f"{student}: not graded ({error!r})")
                     bar.update(1)
             except KeyboardInterrupt:
                 for future in futures:
@@ -202,12 +215,11 @@ def main(
                 raise
     finally:
         sandbox.close()
-        if results:
-            gradebook.write_gradebook([results[s] for s in sorted(results)], out / "grades.csv")
+        _write_gradebook(results, out)
     ordered = [results[student] for student in sorted(results)]
     if "gradescope" in formats:
         _gradescope(ordered, out, time.monotonic() - started)
-    print(gradebook.summary(ordered), file=sys.stderr)
+    classview.conclude(out, classview.load(out, sorted(results)))
     return 0 if not failed and len(results) == len(students) else 1
 
 
@@ -224,6 +236,7 @@ def _write_student(
     out: Path, result: SubmissionResult, submission: Submission, cases_key: str, walked: dict
 ) -> None:
     extras = {
+        "files": filenames.files(result.student),
         "path": str(submission.path),
         "digest": submission.digest,
         "problems": submission.problems,
@@ -236,20 +249,32 @@ def _write_student(
         for test in result.tests
         if not test.passed and test.name in walked
     }
-    report.write_reports(result, out, pictures=picture.pictures(failed, paths.reference_paths()))
-    report.write_atomic(out / f"{result.student}.json", json.dumps(data, indent=1) + "\n")
+    pictures = picture.pictures(failed, paths.reference_paths())
+    report.write_reports(result, out, pictures=pictures, stem=filenames.stem(result.student))
+    named = filenames.files(result.student)
+    report.write_atomic(out / named["json"], json.dumps(data, indent=1) + "\n")
 
 
 def _previous(out: Path, student: str, path: Path, cases_key: str) -> SubmissionResult | None:
     """The stored result, if it graded this very file on these very cases."""
     try:
-        data = json.loads((out / f"{student}.json").read_text())
+        data = json.loads((out / filenames.files(student)["json"]).read_text())
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         if data.get("digest") == digest and data.get("cases") == cases_key:
             return SubmissionResult.from_dict(data)
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return None
+
+
+def _write_gradebook(results: dict[str, SubmissionResult], out: Path) -> None:
+    if results:
+        gradebook.write_gradebook([results[s] for s in sorted(results)], out / "grades.csv")
+
+
+def _say(text: str) -> None:
+    """Tell the instructor, with student-controlled text (ids, paths) made inert."""
+    print(report.safe_text(text), file=sys.stderr)
 
 
 def _hidden_cases_available() -> bool:

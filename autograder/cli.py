@@ -45,7 +45,14 @@ def main() -> None:
     help="Grade even where the kernel cannot confine submissions to their files (no Landlock): "
     "every report then says so. Without it, such a machine refuses to grade.",
 )
-def grade(paths, out, formats, jobs, force, public_only, timeout, memory, unconfined) -> None:
+@click.option(
+    "--shard",
+    "part",
+    callback=lambda ctx, param, value: _shard(value),
+    metavar="K/N",
+    help="Grade only shard K of N (by a hash of the student id); merge the N folders after.",
+)
+def grade(paths, out, formats, jobs, force, public_only, timeout, memory, unconfined, part) -> None:
     """Grade notebooks, .py files, or folders of them (nbgrader's submitted/ layout included)."""
     from . import forkserver
 
@@ -63,8 +70,35 @@ def grade(paths, out, formats, jobs, force, public_only, timeout, memory, unconf
             timeout=timeout,
             memory_mb=memory,
             unconfined=unconfined,
+            part=part,
         )
     )
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    from .shard import parse
+
+    try:
+        return None if value is None else parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@main.command()
+@click.argument(
+    "folders",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option(
+    "--out", "out", required=True, type=click.Path(path_type=Path), help="Folder of the gradebook."
+)
+def merge(folders, out) -> None:
+    """Merge the folders of `grade --shard K/N` (all N of them) into one gradebook."""
+    from . import shard
+
+    raise SystemExit(shard.merge(folders=list(folders), out=out))
 
 
 @main.command()

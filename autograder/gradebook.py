@@ -1,8 +1,10 @@
 r"""What an instructor reads after a batch: the gradebook CSV and a summary table.
 
 ``grades.csv`` follows the contract (section 3): ``student,score,max_score`` then one column per
-test name, in the order of ``spec.TESTS``. The summary gives, per test, the mean score and the
-pass rate (the share of students at full marks), then the distribution of total scores:
+test name, in the order of ``spec.TESTS``; after them, ``report``: the student's HTML report,
+whose stem also names their JSON and Markdown (``autograder.filenames``). The summary gives, per
+test, the mean score and the pass rate (the share of students at full marks), then the
+distribution of total scores:
 
 .. math::
     \bar s_j = \frac{1}{n}\sum_{i=1}^{n} s_{ij}, \qquad
@@ -18,11 +20,12 @@ import statistics
 from collections.abc import Sequence
 from pathlib import Path
 
+from .filenames import files
 from .report import safe_text, score_text, write_atomic
 from .result import SubmissionResult
 from .spec import MAX_SCORE, TEST_NAMES
 
-HEADER: tuple[str, ...] = ("student", "score", "max_score", *TEST_NAMES)
+HEADER: tuple[str, ...] = ("student", "score", "max_score", *TEST_NAMES, "report")
 
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -48,6 +51,7 @@ def gradebook_rows(results: Sequence[SubmissionResult]) -> list[list[str]]:
                 score_text(result.score),
                 score_text(result.max_score),
                 *(score_text(by_name[name]) for name in TEST_NAMES),
+                files(result.student)["html"],
             ]
         )
     return rows

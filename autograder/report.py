@@ -42,8 +42,9 @@ NUMBERS: tuple[tuple[str, str], ...] = (
     ("total", "elements"),
 )
 
-# Control characters other than newline and tab: they could move a terminal's cursor or recolour it.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Control characters other than newline and tab: they could move a terminal's cursor or recolour
+# it; and the invisible characters that reorder or hide what follows them (bidi overrides).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 Pictures = Mapping[str, bytes]
 
@@ -54,7 +55,11 @@ Pictures = Mapping[str, bytes]
 
 def safe_text(text: str) -> str:
     """Student-controlled text made inert for a terminal: control characters shown as ``\\xNN``."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
+    return _CONTROL.sub(lambda match: _escaped(ord(match.group())), str(text))
+
+
+def _escaped(code: int) -> str:
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def score_text(value: float) -> str:
@@ -255,13 +260,17 @@ def _md_test(test: TestResult) -> str:
 # HTML: one self-contained page per student
 
 _CSS = """
-body { font: 15px/1.45 system-ui, sans-serif; max-width: 860px; margin: 2em auto; color: #222; }
-table { border-collapse: collapse; margin: .6em 0; }
+body { font: 15px/1.45 system-ui, sans-serif; max-width: 860px; margin: 2em auto; padding: 0 1em;
+  color: #222; }
+h1, h2, p, figcaption { overflow-wrap: anywhere; }
+table { border-collapse: collapse; margin: .6em 0; display: block; overflow-x: auto;
+  max-width: 100%; }
 td, th { border: 1px solid #ccc; padding: .25em .6em; text-align: left; }
 pre { background: #f6f6f6; padding: .7em; white-space: pre-wrap; overflow-wrap: anywhere; }
 .passed { color: #17702f; } .failed { color: #b3261e; } .partial { color: #a35f00; }
 .mistake { background: #fff4d6; border-left: 4px solid #e0a800; padding: .4em .7em; }
-img { max-width: 100%; border: 1px solid #ddd; }
+img { max-width: 100%; border: 1px solid #ddd; box-sizing: border-box; }
+figure { margin: 1em 0; }
 """
 
 # No scripts, no external loads: the page shows text, inline styles and data: images only.
@@ -287,6 +296,7 @@ def to_html(result: SubmissionResult, *, pictures: Pictures | None = None) -> st
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Feedback for {student}</title><style>{_CSS}</style></head><body>"
         f"<h1>Feedback for {student}</h1>"
         f"<p><strong>Score: {total}</strong></p>"
