@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import classview, filenames, gradebook, instructor, paths, picture, report, shard
 from .filenames import readable_id
+from .flags import escape_hatches
 from .grade import judge_run, plan, with_fresh
 from .load import Submission, load_submission
 from .result import SubmissionResult
@@ -201,6 +202,7 @@ def main(
                             hidden=hidden,
                             unavailable=unavailable,
                         )
+                        result.flags = escape_hatches(submission.source)
                         _write_student(out, result, submission, cases_key, run.paths)
                         results[student] = result
                         # After every student, so that it always agrees with the JSON files.

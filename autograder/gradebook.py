@@ -25,7 +25,9 @@ from .report import safe_text, score_text, write_atomic
 from .result import SubmissionResult
 from .spec import MAX_SCORE, TEST_NAMES
 
-HEADER: tuple[str, ...] = ("student", "score", "max_score", *TEST_NAMES, "report")
+# The contract's columns, then the report's file and the escape hatches the source uses (``flags``:
+# for the instructor to read, never part of a score).
+HEADER: tuple[str, ...] = ("student", "score", "max_score", *TEST_NAMES, "report", "flags")
 
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -52,6 +54,7 @@ def gradebook_rows(results: Sequence[SubmissionResult]) -> list[list[str]]:
                 score_text(result.max_score),
                 *(score_text(by_name[name]) for name in TEST_NAMES),
                 files(result.student)["html"],
+                _cell("; ".join(result.flags)),
             ]
         )
     return rows

@@ -205,6 +205,15 @@ def _png_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
+def flags_line(result: SubmissionResult) -> str:
+    """The report's line on the escape hatches the source uses (never part of the score)."""
+    return (
+        "Flagged for your instructor to read (this does not change your score): your code uses "
+        + "; ".join(result.flags)
+        + "."
+    )
+
+
 def to_markdown(result: SubmissionResult, *, pictures: Pictures | None = None) -> str:
     """One student's feedback as a Markdown document (pictures inlined as data URIs)."""
     pictures = pictures or {}
@@ -213,6 +222,7 @@ def to_markdown(result: SubmissionResult, *, pictures: Pictures | None = None) -
         "",
         f"**Score: {score_text(result.score)} / {score_text(result.max_score)}**",
         "",
+        *([f"{_md_inline(flags_line(result))}", ""] if result.flags else []),
         "| test | score | result |",
         "| --- | ---: | --- |",
     ]
@@ -300,7 +310,8 @@ def to_html(result: SubmissionResult, *, pictures: Pictures | None = None) -> st
         f"<title>Feedback for {student}</title><style>{_CSS}</style></head><body>"
         f"<h1>Feedback for {student}</h1>"
         f"<p><strong>Score: {total}</strong></p>"
-        f"<table><tr><th>test</th><th>score</th><th>result</th></tr>{rows}</table>"
+        + (f'<p class="flags">{_h(flags_line(result))}</p>' if result.flags else "")
+        + f"<table><tr><th>test</th><th>score</th><th>result</th></tr>{rows}</table>"
         f"{sections}</body></html>\n"
     )
 

@@ -78,6 +78,7 @@ class SubmissionResult:
     tests: list[TestResult]
     source: str | None = None
     protections: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)  # escape hatches in the source (``flags``)
 
     def __post_init__(self) -> None:
         by_name = {test.name: test for test in self.tests}
@@ -103,6 +104,7 @@ class SubmissionResult:
             "tests": [test.to_dict() for test in self.tests],
             "source": self.source,
             "protections": self.protections,
+            "flags": self.flags,
         }
 
     @classmethod
@@ -116,7 +118,13 @@ class SubmissionResult:
             )
             for test in data["tests"]
         ]
-        return cls(data["student"], tests, data.get("source"), data.get("protections", []))
+        return cls(
+            data["student"],
+            tests,
+            data.get("source"),
+            data.get("protections", []),
+            data.get("flags", []),
+        )
 
 
 def _not_graded(name: str) -> TestResult:

@@ -40,7 +40,7 @@ def test_exit_zero_and_contract_outputs(graded):
     _, out, code = graded
     assert code == 0
     rows = list(csv.reader((out / "grades.csv").open()))
-    assert rows[0] == ["student", "score", "max_score", *TEST_NAMES, "report"]
+    assert rows[0] == ["student", "score", "max_score", *TEST_NAMES, "report", "flags"]
     assert [row[0] for row in rows[1:]] == ["alice", "bob", "carol", "mallory"]
     data = json.loads((out / "alice.json").read_text())
     assert {"student", "score", "max_score", "tests"} <= set(data)

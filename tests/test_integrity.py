@@ -184,6 +184,11 @@ def test_forged_observations_score_nothing(attacked):
         assert all(score == 0 for name, score in forged.items() if name != "flashcards"), attack
     forged = _scores(attacked["replaced_runner"])
     assert all(forged[name] == 0 for name in ("sgd", "momentum", "nesterov", "adam"))
+    # Flagged for the instructor, in the JSON (and so in grades.csv and the report); the honest
+    # student is not.
+    assert any("sys.modules" in flag for flag in attacked["replaced_runner"]["flags"])
+    assert any("frame" in flag for flag in attacked["truncator"]["flags"])
+    assert attacked["honest"]["flags"] == []
 
 
 @pytest.mark.slow
