@@ -66,8 +66,9 @@ KINDS = {"correct": {}, "broken": BROKEN, "variants": VARIANTS, "hostile": HOSTI
 PR_SET_CHILD_SUBREAPER = 36
 
 
-def build_course(folder: Path, students: int) -> Path:
-    """A course with the release generated and ``students`` submissions of every kind in turn."""
+def build_course(folder: Path, students: int, *, lean: bool = False, kinds=None) -> Path:
+    """A course with the release generated and ``students`` submissions of every kind in turn
+    (of ``kinds``, default all); ``lean``: the notebook reduced to what grading needs."""
     course = folder / "course"
     course.mkdir(parents=True)
     shutil.copy(ROOT / "nbgrader_config.py", course)
@@ -76,13 +77,31 @@ def build_course(folder: Path, students: int) -> Path:
         course / "solutions" / ASSIGNMENT,
         ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", "*.db"),
     )
+    notebook = course / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    if lean:
+        nbformat.write(lean_notebook(nbformat.read(notebook, as_version=4)), notebook)
     nbgrader(course, ROOT, "generate_assignment", ASSIGNMENT, "--force")
-    source = nbformat.read(course / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
-    kinds = list(KINDS.items())
+    source = nbformat.read(notebook, as_version=4)
+    kinds = list((kinds or KINDS).items())
     for number in range(students):
         kind, answers = kinds[number % len(kinds)]
         submit(course, f"{kind}{number:03d}", with_answers(source, answers))
     return course
+
+
+def lean_notebook(notebook):
+    """The notebook with only what grading needs: import cells, answer cells and test cells (the
+    experiment, demonstrations and prose removed), so that nbgrader does the checking work we do
+    and nothing more."""
+    kept = []
+    for cell in notebook.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        lines = [line.strip() for line in cell.source.splitlines() if line.strip()]
+        imports = bool(lines) and all(line.startswith(("import ", "from ", "#")) for line in lines)
+        if cell.cell_type == "code" and (meta.get("solution") or meta.get("grade") or imports):
+            kept.append(cell)
+    notebook.cells = kept
+    return notebook
 
 
 def timed(command: list[str], cwd: Path) -> tuple[float, float]:
@@ -162,13 +181,20 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-nbgrader", action="store_true")
+    parser.add_argument(
+        "--lean",
+        action="store_true",
+        help="correct submissions only, on a notebook of import, answer and test cells: "
+        "nbgrader then does the checking work we do, nothing more",
+    )
     args = parser.parse_args()
+    options = {"lean": True, "kinds": {"correct": {}}} if args.lean else {}
     ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     n, m = args.students, max(2, args.students // 5)
     nb_n, nb_m = args.nbgrader_students, max(1, args.nbgrader_students // 3)
     print(f"load average before: {os.getloadavg()}", file=sys.stderr)
     with tempfile.TemporaryDirectory() as folder:
-        course = build_course(Path(folder) / "ours", n)
+        course = build_course(Path(folder) / "ours", n, **options)
         students = sorted(path.name for path in (course / "submitted").iterdir())
         out = Path(folder) / "out"
         runs = {
@@ -176,8 +202,8 @@ def main() -> int:
             f"ours {m}": (ours(course, students[:m], out, args.jobs), course),
         }
         if not args.skip_nbgrader:
-            small = build_course(Path(folder) / "nb_small", nb_m)
-            large = build_course(Path(folder) / "nb_large", nb_n)
+            small = build_course(Path(folder) / "nb_small", nb_m, **options)
+            large = build_course(Path(folder) / "nb_large", nb_n, **options)
             runs[f"nbgrader {nb_n}"] = (theirs(large), large)
             runs[f"nbgrader {nb_m}"] = (theirs(small), small)
         got = measure(runs, args.repeats)
