@@ -32,7 +32,7 @@ from . import cases as case_table
 from . import compare, instructor, runner
 from .checks import KINDS
 from .checks.optimizers import trajectory_mismatch
-from .result import Finding
+from .result import NOTE, Finding
 from .spec import BY_NAME, TESTS
 
 PUBLIC_MISTAKES = Path(__file__).parent / "data" / "public_mistakes.json"
@@ -99,6 +99,7 @@ def _signature(findings: list[Finding]) -> list[tuple]:
     return [
         (f.kind, f.case, {key: v for key, v in f.details.items() if key not in _VOLATILE})
         for f in findings
+        if f.kind != NOTE
     ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import diagnose
 from .cases import case_id, public_ids
 from .checks import KINDS
-from .result import Finding, TestResult
+from .result import NOTE, Finding, TestResult
 
 # What a finding may say about a hidden case: where it happened, never the reference's values.
 WHERE = ("step", "param", "index", "row", "quantity")
@@ -24,11 +24,13 @@ def judge(test, cases, observations, expected, *, hidden: bool) -> TestResult:
     if hasattr(kind, "score"):  # partial credit (the flash cards): a fraction of the points
         fraction = kind.score(findings, cases, observations, expected)
         return TestResult(test.name, fraction * test.points, test.points, findings)
+    notes = [finding for finding in findings if finding.kind == NOTE]  # never scored
+    findings = [finding for finding in findings if finding.kind != NOTE]
     if not findings:
-        return TestResult.full(test.name)
+        return TestResult(test.name, test.points, test.points, notes)
     # A failing test: name the known mistake it matches, if any, before the numbers.
     named = diagnose.mistake_findings(test, cases, observations, hidden=hidden)
-    return TestResult.zero(test.name, *named, *findings)
+    return TestResult.zero(test.name, *named, *findings, *notes)
 
 
 def _redact_hidden(test, cases, findings: list[Finding]) -> list[Finding]:

@@ -441,12 +441,6 @@ LOOP_MISTAKES: tuple[Mistake, ...] = (
         sgd_class(in_place=False),
     ),
     _row(
-        "my_sgd/frozen-parameter",
-        "a step() that fails on a parameter without a gradient",
-        "Skip parameters whose `.grad` is None (frozen, or not used by the loss).",
-        sgd_class(skip_frozen=False),
-    ),
-    _row(
         "my_sgd/subclasses-optimizer",
         "an SGD built on torch.optim.Optimizer",
         "Write MySGD from scratch, as a plain class: keep list(params) and lr yourself.",

@@ -53,14 +53,13 @@ class SGDLike:
 
     Flags: ``keep_list`` keeps ``list(params)`` (else the generator itself); ``clears`` makes
     ``zero_grad()`` clear the gradients; ``sign`` is -1 for descent; ``in_place`` writes into the
-    parameter (else ``param = param - ...``); ``skip_frozen`` skips parameters without a gradient.
+    parameter (else ``param = param - ...``).
     """
 
     keep_list = True
     clears = True
     sign = -1.0
     in_place = True
-    skip_frozen = True
 
     def __init__(self, params, lr: float):
         self.params = list(params) if self.keep_list else params
@@ -69,8 +68,6 @@ class SGDLike:
     @torch.no_grad()
     def step(self) -> None:
         for param in self.params:
-            if param.grad is None and self.skip_frozen:
-                continue
             new_value = param + self.sign * self.lr * param.grad
             if self.in_place:
                 param.copy_(new_value)
