@@ -480,13 +480,6 @@ LOOP_MISTAKES: tuple[Mistake, ...] = (
         adam_class(returns_loss=False),
     ),
     _row(
-        "my_adam/without-adam-step",
-        "an optimiser that does not call `adam_step`",
-        "Call your `adam_step(param, param.grad, self.state[param], ...)` for every parameter, "
-        "as the exercise asks, rather than another implementation.",
-        adam_class(calls_adam_step=False),
-    ),
-    _row(
         "my_adam/wrong-defaults",
         "an optimiser with a default learning rate of 0.01",
         "Use the contract's defaults: lr=1e-3, betas=(0.9, 0.999), eps=1e-8.",

@@ -181,6 +181,20 @@ class MyAdam(torch.optim.Optimizer):
                               beta2=group["betas"][1], eps=group["eps"])
         return loss
 """,
+    "Adam inlined in a helper, adam_step never called": ADAM_CLASS.replace(
+        "adam_step(p,", "inline(p,"
+    )
+    + """
+def inline(p, g, state, *, lr, beta1, beta2, eps):
+    if not state:
+        state["t"], state["m"], state["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
+    state["t"] += 1
+    state["m"].mul_(beta1).add_(g, alpha=1 - beta1)
+    state["v"].mul_(beta2).addcmul_(g, g, value=1 - beta2)
+    m_hat = state["m"] / (1 - beta1 ** state["t"])
+    v_hat = state["v"] / (1 - beta2 ** state["t"])
+    p.sub_(lr * m_hat / (v_hat.sqrt() + eps))
+""",
     "subclass of torch.optim.Adam that uses adam_step": ADAM_CLASS.replace(
         "class MyAdam(torch.optim.Optimizer):", "class MyAdam(torch.optim.Adam):"
     ).replace(
@@ -240,21 +254,6 @@ class MyAdam(torch.optim.Optimizer):
         return self.inner.step(closure)
 """,
         "forbidden",
-    ),
-    "Adam inlined, adam_step never called": (
-        ADAM_CLASS.replace("adam_step(p,", "inline(p,")
-        + """
-def inline(p, g, state, *, lr, beta1, beta2, eps):
-    if not state:
-        state["t"], state["m"], state["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
-    state["t"] += 1
-    state["m"].mul_(beta1).add_(g, alpha=1 - beta1)
-    state["v"].mul_(beta2).addcmul_(g, g, value=1 - beta2)
-    m_hat = state["m"] / (1 - beta1 ** state["t"])
-    v_hat = state["v"] / (1 - beta2 ** state["t"])
-    p.sub_(lr * m_hat / (v_hat.sqrt() + eps))
-""",
-        "side_condition",
     ),
     "zero_grad overridden to do nothing": (
         ADAM_CLASS + "\n    def zero_grad(self, set_to_none=True):\n        pass\n",

@@ -16,8 +16,9 @@ r"""Optimiser classes: ``MySGD`` and ``MyAdam`` train a small model (``checks/tr
 the name ``adam_step`` in the globals of ``MyAdam``'s methods is replaced by a shim that applies
 *torch's own* single-tensor Adam kernel to that one parameter (keeping torch's state keys) and
 counts the calls. The reference runs through the same shim, so no reference code runs in the
-sandbox; a wrong ``adam_step`` does not sink ``my_adam``; a ``MyAdam`` that never calls
-``adam_step`` is told so. The name is restored afterwards.
+sandbox; a wrong ``adam_step`` does not sink ``my_adam``. A ``MyAdam`` that computes Adam
+itself is judged on its trajectory like any other (the contract: equally correct), and gets a
+note, never scored, suggesting the reuse. The name is restored afterwards.
 """
 
 from __future__ import annotations
@@ -202,17 +203,17 @@ def judge_my_adam(test, cases, observations, expected) -> list[Finding]:
                     {"name": name, "got": value, "expected": ADAM_DEFAULTS[name]},
                 )
             )
+    findings = judge_cases(test, cases, observations, expected, class_findings)
     ran = [obs for obs in observations if obs.get("error") is None and obs.get("trajectory")]
     if ran and not any(obs.get("adam_step_calls") for obs in ran):
-        class_findings.append(
+        findings.append(
             _class_finding(
-                "side_condition",
-                "`MyAdam` never called `adam_step`: its step() must apply your adam_step to "
-                "every parameter with a gradient, with that parameter's state and group's "
-                "hyperparameters.",
+                "note",
+                "Not scored: your `MyAdam` computes the update itself; the exercise suggests "
+                "calling your `adam_step(param, param.grad, self.state[param], ...)` instead.",
             )
         )
-    return judge_cases(test, cases, observations, expected, class_findings)
+    return findings
 
 
 def public_sgd_cases(test: str = "my_sgd") -> list[TrainCase]:
