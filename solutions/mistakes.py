@@ -297,7 +297,9 @@ STEP_MISTAKES: tuple[Mistake, ...] = (
     ),
     _row(
         "adam/folded-correction",
-        "Kingma and Ba's 'efficient' Adam, lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√v + eps)",
+        "the older eps placement (Kingma and Ba's 'efficient' form, older PyTorch's and "
+        "HuggingFace's): eps added to √v before the bias correction, with step size "
+        "lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)",
         "That form moves eps: add eps to the CORRECTED √v̂, θ ← θ − lr·m̂ / (√v̂ + eps), as "
         "torch.optim.Adam does.",
         with_kwargs(adam_like, folded=True),
@@ -487,7 +489,24 @@ LOOP_MISTAKES: tuple[Mistake, ...] = (
     ),
 )
 
-MISTAKES: tuple[Mistake, ...] = STEP_MISTAKES + CONTRACT_MISTAKES + LOOP_MISTAKES
+# Adam's formula mistakes made by a MyAdam that computes the update itself (never calls
+# adam_step, so the grader's shim does not stand in for it): one row per adam_step row, but for
+# shared state, which ``my_adam/shared-state`` covers in the class's own terms.
+CLASS_FORMULA_MISTAKES: tuple[Mistake, ...] = tuple(
+    Mistake(
+        row.id.replace("adam/", "my_adam/formula-", 1),
+        "my_adam",
+        row.title,
+        row.message,
+        adam_class(update=staticmethod(row.variant)),
+    )
+    for row in STEP_MISTAKES
+    if row.test == "adam" and row.id != "adam/shared-state"
+)
+
+MISTAKES: tuple[Mistake, ...] = (
+    STEP_MISTAKES + CONTRACT_MISTAKES + LOOP_MISTAKES + CLASS_FORMULA_MISTAKES
+)
 BY_ID: dict[str, Mistake] = {mistake.id: mistake for mistake in MISTAKES}
 
 

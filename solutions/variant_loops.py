@@ -97,7 +97,9 @@ class AdamLike(torch.optim.Optimizer):
     Flags: ``group_hyper`` uses each group's hyperparameters (else the defaults); ``own_state``
     keeps the state in ``self.state`` (else in a dict ``state_dict()`` does not save);
     ``per_param`` gives every parameter its own state; ``skip_frozen`` skips parameters without a
-    gradient; ``returns_loss`` returns the closure's loss.
+    gradient; ``returns_loss`` returns the closure's loss; ``update``, when set, is a step
+    function the class calls instead of ``adam_step`` (Adam computed by the class itself, as if
+    inlined: the grader's ``adam_step`` shim does not replace it).
     """
 
     group_hyper = True
@@ -105,6 +107,7 @@ class AdamLike(torch.optim.Optimizer):
     per_param = True
     skip_frozen = True
     returns_loss = True
+    update = None
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
@@ -127,7 +130,7 @@ class AdamLike(torch.optim.Optimizer):
             for param in group["params"]:
                 if param.grad is None and self.skip_frozen:
                     continue
-                adam_step(
+                (self.update or adam_step)(
                     param,
                     param.grad,
                     self._state(param),

@@ -147,6 +147,10 @@ class MyAdam(torch.optim.Optimizer):
         return loss
 """
 FROM_SCRATCH["foreach-style: lists per group, torch._foreach_ ops"] = FOREACH_STYLE
+# float32 zeros, but ``m = beta1 * m + ...`` promotes them to float64 at the first step: correct.
+FROM_SCRATCH["float32 zeros promoted by out-of-place arithmetic"] = FROM_SCRATCH[
+    "keys t, m, v; int counter; textbook formulas"
+].replace("torch.zeros_like(p), torch.zeros_like(p)", "torch.zeros(p.shape), torch.zeros(p.shape)")
 
 
 @pytest.mark.parametrize("source", FROM_SCRATCH.values(), ids=FROM_SCRATCH.keys())
@@ -177,3 +181,136 @@ def test_a_wrong_from_scratch_adam_leads_with_its_real_problem():
     kinds = [finding.kind for finding in result.findings]
     assert kinds[0] != "note" and kinds[-1] == "note", result.feedback
     assert "adam_step" not in result.findings[0].message
+
+
+TEXTBOOK = FROM_SCRATCH["keys t, m, v; int counter; textbook formulas"]
+# The textbook update, with eps before the bias correction (the older placement).
+OLDER_EPS = _scratch(
+    """
+if not state:
+    state["t"], state["m"], state["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
+state["t"] += 1
+state["m"].mul_(beta1).add_(g, alpha=1 - beta1)
+state["v"].mul_(beta2).addcmul_(g, g, value=1 - beta2)
+step_size = lr * math.sqrt(1 - beta2 ** state["t"]) / (1 - beta1 ** state["t"])
+p.addcdiv_(state["m"], state["v"].sqrt().add_(eps), value=-step_size)
+"""
+)
+
+# An in-place update keeps float32 moments float32 (``m = beta1 * m + ...`` would promote them to
+# float64 at the first step, and be correct).
+
+# (source, the API finding expected first after any named mistake, words it must say, the
+# mistakes that may be named)
+API_MISTAKES = {
+    "step() takes no closure": (
+        ADAM_CLASS.replace("def step(self, closure=None):", "def step(self):").replace(
+            "if closure is not None:", "if False:\n            closure = None"
+        ),
+        "closure-missing",
+        ["def step(self, closure=None)"],
+        set(),
+    ),
+    "closure called under no_grad": (
+        ADAM_CLASS.replace(
+            "            with torch.enable_grad():\n                loss = closure()",
+            "            loss = closure()",
+        ),
+        "closure-under-no-grad",
+        ["torch.enable_grad()"],
+        set(),
+    ),
+    "closure never called": (
+        ADAM_CLASS.replace(
+            "            with torch.enable_grad():\n                loss = closure()",
+            "            pass",
+        ),
+        "closure-not-called",
+        ["never called the closure"],
+        set(),
+    ),
+    "step(grads) requires an argument": (
+        ADAM_CLASS.replace("def step(self, closure=None):", "def step(self, grads):").replace(
+            "if closure is not None:", "if False:\n            closure = None"
+        ),
+        "step-requires-arguments",
+        ["`grads`", "def step(self, closure=None)"],
+        set(),
+    ),
+    "groups keep beta1/beta2 instead of betas": (
+        ADAM_CLASS.replace(
+            "dict(lr=lr, betas=betas, eps=eps)",
+            "dict(lr=lr, beta1=betas[0], beta2=betas[1], eps=eps)",
+        ).replace('beta1, beta2 = group["betas"]', 'beta1, beta2 = group["beta1"], group["beta2"]'),
+        "groups-ignored",
+        ["`beta1`, `beta2` instead of `betas`"],
+        set(),
+    ),
+    "groups short for b1/b2, read whole": (
+        ADAM_CLASS.replace(
+            "dict(lr=lr, betas=betas, eps=eps)", "dict(lr=lr, b1=betas[0], b2=betas[1], eps=eps)"
+        ).replace(
+            'beta1, beta2 = group["betas"]',
+            'hyper = {**group}\n            beta1, beta2 = hyper["b1"], hyper["b2"]',
+        ),
+        "groups-ignored",
+        ["`betas`", "`b1`, `b2`"],
+        set(),
+    ),
+    "lr read from self.defaults": (
+        ADAM_CLASS.replace('lr=group["lr"]', 'lr=self.defaults["lr"]'),
+        "groups-ignored",
+        ["never reads `lr`"],
+        {"my_adam/ignores-groups"},
+    ),
+    "state in a dict of its own": (
+        ADAM_CLASS.replace("self.state[p]", "self.mine.setdefault(p, {})").replace(
+            "        super().__init__(params, dict(lr=lr, betas=betas, eps=eps))",
+            "        super().__init__(params, dict(lr=lr, betas=betas, eps=eps))\n"
+            "        self.mine = {}",
+        ),
+        "state-outside-optimizer",
+        ["self.state[param]"],
+        {"my_adam/state-outside-optimizer"},
+    ),
+    "float32 moments for float64 parameters": (
+        OLDER_EPS.replace(
+            "torch.zeros_like(p), torch.zeros_like(p)", "torch.zeros(p.shape), torch.zeros(p.shape)"
+        ).replace(
+            'step_size = lr * math.sqrt(1 - beta2 ** state["t"]) / (1 - beta1 ** state["t"])\n'
+            '                p.addcdiv_(state["m"], state["v"].sqrt().add_(eps), value=-step_size)',
+            'm_hat = state["m"] / (1 - beta1 ** state["t"])\n'
+            '                v_hat = state["v"] / (1 - beta2 ** state["t"])\n'
+            "                p.addcdiv_(m_hat, v_hat.sqrt().add_(eps), value=-lr)",
+        ),
+        "float32-state",
+        ["`m`, `v`", "torch.zeros_like(param)"],
+        {"my_adam/formula-float32-state"},
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("source", "api", "words", "names"), API_MISTAKES.values(), ids=API_MISTAKES.keys()
+)
+def test_api_mistake_is_told_what_to_change(source, api, words, names):
+    """Does a MyAdam with this API mistake score 0, the first finding after any named mistake
+    being the direct check that says what to change, with no wrong mistake named?"""
+    result = grade(source, "my_adam")
+    assert result.score == 0
+    rest = [finding for finding in result.findings if finding.kind != "mistake"]
+    assert rest[0].details.get("api") == api, result.feedback
+    for word in words:
+        assert word in rest[0].message, rest[0].message
+    named = {f.details["mistake"] for f in result.findings if f.kind == "mistake"}
+    assert named <= names, result.feedback
+
+
+def test_older_eps_placement_is_named():
+    """Is a from-scratch MyAdam with eps added to √v before the bias correction named as the
+    older eps placement, and nothing else?"""
+    result = grade(OLDER_EPS, "my_adam")
+    assert result.score == 0
+    named = [f.details["mistake"] for f in result.findings if f.kind == "mistake"]
+    assert named == ["my_adam/formula-folded-correction"], result.feedback
+    assert "older eps placement" in result.findings[0].message

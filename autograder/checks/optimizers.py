@@ -31,7 +31,7 @@ import torch
 from torch.optim.adam import _single_tensor_adam
 
 from ..result import Finding
-from . import tripwire
+from . import adam_api, tripwire
 from .common import MAX_REPR
 from .training import TrainCase, constructor_kwargs, judge_cases, new_observation, train
 from .training import trajectory_mismatch as trajectory_mismatch  # re-exported for diagnose
@@ -138,7 +138,13 @@ def run_my_adam(MyAdam, case: TrainCase) -> dict:
         namespace["adam_step"] = shim
     try:
         with tripwire.watching(MyAdam) as observation["forbidden"]:
-            train(lambda spec: MyAdam(spec, **constructor_kwargs(case.hyper)), case, observation)
+            observation["step_signature"] = adam_api.probe(MyAdam)
+            train(
+                lambda spec: MyAdam(spec, **constructor_kwargs(case.hyper)),
+                case,
+                observation,
+                adam_api.watcher(observation, groups=bool(case.groups)),
+            )
     finally:
         for namespace, value in saved:
             if value is shim:
@@ -203,7 +209,11 @@ def judge_my_adam(test, cases, observations, expected) -> list[Finding]:
                     {"name": name, "got": value, "expected": ADAM_DEFAULTS[name]},
                 )
             )
+    class_findings += adam_api.always(observations)
     findings = judge_cases(test, cases, observations, expected, class_findings)
+    failing = {finding.case for finding in findings if finding.case is not None}
+    explained = adam_api.when_failing(cases, observations, failing)
+    findings[len(class_findings) : len(class_findings)] = explained
     ran = [obs for obs in observations if obs.get("error") is None and obs.get("trajectory")]
     if ran and not any(obs.get("adam_step_calls") for obs in ran):
         findings.append(

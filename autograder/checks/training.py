@@ -199,18 +199,24 @@ def _param_spec(params: list[torch.Tensor], case: TrainCase):
     ]
 
 
-def train(make, case: TrainCase, observation: dict) -> None:
-    """Run the training loop, recording into ``observation`` (errors included)."""
+def train(make, case: TrainCase, observation: dict, watch=None) -> None:
+    """Run the training loop, recording into ``observation`` (errors included); ``watch``, if
+    given, is called with the optimiser and the step after building it (0) and after each step
+    (``checks/adam_api``)."""
     params, loss_fn = build_model(case)
     trajectory = observation["trajectory"] = [[flat(param) for param in params]]
     call, step = "the constructor", 0
     try:
         optimizer = make(_param_spec(params, case))
+        if watch is not None:
+            watch(optimizer, 0)
         for step in range(1, case.steps + 1):
             if case.closure:
                 losses = []
 
-                def closure(optimizer=optimizer, losses=losses):
+                def closure(optimizer=optimizer, losses=losses, step=step):
+                    if not torch.is_grad_enabled() and observation["closure_no_grad"] is None:
+                        observation["closure_no_grad"] = step
                     optimizer.zero_grad()
                     loss = loss_fn()
                     loss.backward()
@@ -219,6 +225,8 @@ def train(make, case: TrainCase, observation: dict) -> None:
 
                 call = "step(closure)"
                 returned = optimizer.step(closure)
+                if not losses and observation["closure_not_called"] is None:
+                    observation["closure_not_called"] = step
                 _check_closure(observation, step, returned, losses)
             else:
                 call = "zero_grad()"
@@ -228,6 +236,8 @@ def train(make, case: TrainCase, observation: dict) -> None:
                 call = "step()"
                 optimizer.step()
             trajectory.append([flat(param) for param in params])
+            if watch is not None:
+                watch(optimizer, step)
             if step == case.reload_at:
                 call = "state_dict() / load_state_dict()"
                 saved = copy.deepcopy(optimizer.state_dict())
@@ -266,6 +276,8 @@ def new_observation(answer) -> dict:
         "error": None,
         "zero_grad_kept": None,
         "closure_return": None,
+        "closure_no_grad": None,
+        "closure_not_called": None,
         "subclasses_optimizer": is_class and issubclass(answer, torch.optim.Optimizer),
     }
 
