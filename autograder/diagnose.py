@@ -144,19 +144,30 @@ def same_behaviour(test, case, got: dict, want: dict) -> bool:
     return MATCHERS.get(test.kind, _judged_alike)(test, case, got, want)
 
 
+# Joins the two ids of a compound row (two mistakes at once, ``solutions/mistake_families``).
+COMPOUND = "+"
+
+
 def diagnose(test, cases: list, observations: list[dict], known: list[Known]) -> list[Known]:
-    """The mistakes whose behaviour matches the student's on every case, in catalogue order."""
+    """The mistakes whose behaviour matches the student's on every case, in catalogue order:
+    single mistakes, or, when none matches, pairs of mistakes made at once."""
     if len(observations) != len(cases):
         return []
-    return [
-        mistake
-        for mistake in known
-        if len(mistake.observations) == len(cases)
-        and all(
-            same_behaviour(test, case, got, want)
-            for case, got, want in zip(cases, observations, mistake.observations)
-        )
-    ]
+    singles = [mistake for mistake in known if COMPOUND not in mistake.id]
+    pairs = [mistake for mistake in known if COMPOUND in mistake.id]
+    for tier in (singles, pairs):
+        found = [
+            mistake
+            for mistake in tier
+            if len(mistake.observations) == len(cases)
+            and all(
+                same_behaviour(test, case, got, want)
+                for case, got, want in zip(cases, observations, mistake.observations)
+            )
+        ]
+        if found:
+            return found
+    return []
 
 
 def finding(test, mistake: Known) -> Finding:

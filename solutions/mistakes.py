@@ -5,7 +5,11 @@ that makes it.
 failing submission behaves exactly like a variant on every case, names the mistake first in the
 feedback ("Your `adam_step` behaves like Adam without bias correction. Divide m by ...").
 ``tests/test_mistakes.py`` proves every row scores 0 and is named as itself, and that the reference
-is named as no mistake. Variants are built from the reference by the combinators and families of
+is named as no mistake. Parametric rows (a hyperparameter hard-coded at a value, a step count stuck)
+and compound rows (two mistakes at once) are built in ``solutions/mistake_families.py``. A mistake
+that makes every value NaN (Adam's step count starting at 0: 1 − β⁰ = 0) is no row: any NaN would
+match it (``param.fill_(nan)`` too); ``autograder.profile`` says what NaN from the first step
+usually means instead. Variants are built from the reference by the combinators and families of
 ``solutions/variants.py``, never by copying a whole function.
 
 Nothing here ships to students: ``autograder/data/public_mistakes.json`` holds what the self-check
@@ -15,9 +19,11 @@ needs (each row's title, message, and its variant's observations on the public c
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 
+from .mistake_families import compound_rows, parametric_rows
+from .mistake_rows import Mistake
+from .mistake_rows import row as _row
 from .reference import adagrad_step, adam_step, momentum_step, nesterov_step, rmsprop_step, sgd_step
 from .variant_loops import AdamWrongDefaults, SGDOptimizer, adam_class, descent_like, sgd_class
 from .variants import (
@@ -33,29 +39,6 @@ from .variants import (
     shared_state,
     with_kwargs,
 )
-
-
-@dataclass(frozen=True)
-class Mistake:
-    """One common mistake.
-
-    Attributes:
-        id: ``"<test>/<what>"``, stable: tests and reports refer to it.
-        test: the contract test it belongs to.
-        title: a noun phrase that completes "Your `adam_step` behaves like ...".
-        message: what to change, in words a student can act on.
-        variant: an implementation of the test's answer that makes exactly this mistake.
-    """
-
-    id: str
-    test: str
-    title: str
-    message: str
-    variant: Callable
-
-
-def _row(mistake_id: str, title: str, message: str, variant: Callable) -> Mistake:
-    return Mistake(mistake_id, mistake_id.split("/")[0], title, message, variant)
 
 
 def _not_kept(what: str, key: str) -> str:
@@ -283,12 +266,6 @@ STEP_MISTAKES: tuple[Mistake, ...] = (
         with_kwargs(adam_like, correct_m=False),
     ),
     _row(
-        "adam/step-from-zero",
-        "Adam whose step count starts at 0 (1 − β⁰ = 0: division by zero)",
-        "Increment t BEFORE the bias correction, so that t = 1 on the first call.",
-        with_kwargs(adam_like, first_step=0),
-    ),
-    _row(
         "adam/step-from-two",
         "Adam whose step count is one ahead (t = 2 on the first call)",
         "Start the count at 0 and increment it once per call, before the bias correction, so "
@@ -504,8 +481,10 @@ CLASS_FORMULA_MISTAKES: tuple[Mistake, ...] = tuple(
     if row.test == "adam" and row.id != "adam/shared-state"
 )
 
+PARAMETRIC_MISTAKES: tuple[Mistake, ...] = parametric_rows()
+_SINGLES = STEP_MISTAKES + PARAMETRIC_MISTAKES + CONTRACT_MISTAKES + LOOP_MISTAKES
 MISTAKES: tuple[Mistake, ...] = (
-    STEP_MISTAKES + CONTRACT_MISTAKES + LOOP_MISTAKES + CLASS_FORMULA_MISTAKES
+    _SINGLES + CLASS_FORMULA_MISTAKES + compound_rows({mistake.id: mistake for mistake in _SINGLES})
 )
 BY_ID: dict[str, Mistake] = {mistake.id: mistake for mistake in MISTAKES}
 
