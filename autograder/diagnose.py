@@ -32,6 +32,7 @@ from . import cases as case_table
 from . import compare, instructor, runner
 from .checks import KINDS
 from .checks.optimizers import trajectory_mismatch
+from .profile import profile
 from .result import NOTE, Finding
 from .spec import BY_NAME, TESTS
 
@@ -171,7 +172,7 @@ def diagnose(test, cases: list, observations: list[dict], known: list[Known]) ->
 
 
 def finding(test, mistake: Known) -> Finding:
-    """The finding that names a mistake, as the student reads it."""
+    """The finding that names a mistake, as the student reads it (two at once for a pair)."""
     return Finding(
         "mistake",
         f"Your `{test.answer}` behaves like {mistake.title}. {mistake.message}",
@@ -180,8 +181,11 @@ def finding(test, mistake: Known) -> Finding:
     )
 
 
-def mistake_findings(test, cases: list, observations: list[dict], *, hidden: bool) -> list[Finding]:
-    """Findings naming every matching mistake; none when nothing is known for these cases.
+def mistake_findings(
+    test, cases: list, observations: list[dict], *, hidden: bool, verdict: list[Finding] = ()
+) -> list[Finding]:
+    """Findings naming every matching mistake; when none matches, the difference profile of the
+    verdict's findings ``verdict`` (``profile``), if it has something to say.
 
     Never raises: naming a mistake is a courtesy on top of a verdict already given.
     """
@@ -192,7 +196,9 @@ def mistake_findings(test, cases: list, observations: list[dict], *, hidden: boo
         return []  # an untouched stub: no behaviour to recognise
     try:
         known = known_mistakes(test.name, cases, hidden=hidden)
-        return [finding(test, mistake) for mistake in diagnose(test, cases, observations, known)]
+        named = [finding(test, mistake) for mistake in diagnose(test, cases, observations, known)]
+        described = None if named else profile(test, cases, list(verdict))
+        return named or ([described] if described else [])
     except Exception:  # a broken catalogue or data file must not cost the student their feedback
         return []
 

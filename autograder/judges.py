@@ -29,7 +29,7 @@ def judge(test, cases, observations, expected, *, hidden: bool) -> TestResult:
     if not findings:
         return TestResult(test.name, test.points, test.points, notes)
     # A failing test: name the known mistake it matches, if any, before the numbers.
-    named = diagnose.mistake_findings(test, cases, observations, hidden=hidden)
+    named = diagnose.mistake_findings(test, cases, observations, hidden=hidden, verdict=findings)
     return TestResult.zero(test.name, *named, *findings, *notes)
 
 
