@@ -353,24 +353,8 @@ row(
     "MyAdam",
     "my_adam: state outside self.state",
     "my_adam/state-outside-optimizer",
-    """
-class MyAdam(torch.optim.Optimizer):
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
-        self.moments = {}
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            b1, b2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is not None:
-                    adam_step(p, p.grad, self.moments.setdefault(p, {}), lr=group["lr"],
-                              beta1=b1, beta2=b2, eps=group["eps"])
-        return loss
-""",
+    CLASS.replace("state = self.state[p]", "state = self.moments.setdefault(p, {})").replace(
+        "super().__init__(params, dict(lr=lr, betas=betas, eps=eps))",
+        "super().__init__(params, dict(lr=lr, betas=betas, eps=eps))\n        self.moments = {}",
+    ),
 )
