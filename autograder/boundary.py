@@ -47,6 +47,8 @@ STUDENT_MODULES: tuple[str, ...] = (
     "observations.py",  # what a complete observation is (the judges check every one)
     "report.py",  # feedback text
     "diagnose.py",  # names a known mistake (its catalogue stays in solutions/)
+    "profile.py",  # says under which conditions a step function differs, when nothing is named
+    "absent.py",  # why an answer is missing, in one line
     "surfaces.py",  # the 2-D loss surfaces of the "sketch the paths" challenge
     "sketch.py",  # draws the student's paths on them
     "data/public_expectations.json",

@@ -32,7 +32,8 @@ from . import cases as case_table
 from . import compare, instructor, runner
 from .checks import KINDS
 from .checks.optimizers import trajectory_mismatch
-from .result import Finding
+from .profile import profile
+from .result import NOTE, Finding
 from .spec import BY_NAME, TESTS
 
 PUBLIC_MISTAKES = Path(__file__).parent / "data" / "public_mistakes.json"
@@ -99,6 +100,7 @@ def _signature(findings: list[Finding]) -> list[tuple]:
     return [
         (f.kind, f.case, {key: v for key, v in f.details.items() if key not in _VOLATILE})
         for f in findings
+        if f.kind != NOTE
     ]
 
 
@@ -143,23 +145,34 @@ def same_behaviour(test, case, got: dict, want: dict) -> bool:
     return MATCHERS.get(test.kind, _judged_alike)(test, case, got, want)
 
 
+# Joins the two ids of a compound row (two mistakes at once, ``solutions/mistake_families``).
+COMPOUND = "+"
+
+
 def diagnose(test, cases: list, observations: list[dict], known: list[Known]) -> list[Known]:
-    """The mistakes whose behaviour matches the student's on every case, in catalogue order."""
+    """The mistakes whose behaviour matches the student's on every case, in catalogue order:
+    single mistakes, or, when none matches, pairs of mistakes made at once."""
     if len(observations) != len(cases):
         return []
-    return [
-        mistake
-        for mistake in known
-        if len(mistake.observations) == len(cases)
-        and all(
-            same_behaviour(test, case, got, want)
-            for case, got, want in zip(cases, observations, mistake.observations)
-        )
-    ]
+    singles = [mistake for mistake in known if COMPOUND not in mistake.id]
+    pairs = [mistake for mistake in known if COMPOUND in mistake.id]
+    for tier in (singles, pairs):
+        found = [
+            mistake
+            for mistake in tier
+            if len(mistake.observations) == len(cases)
+            and all(
+                same_behaviour(test, case, got, want)
+                for case, got, want in zip(cases, observations, mistake.observations)
+            )
+        ]
+        if found:
+            return found
+    return []
 
 
 def finding(test, mistake: Known) -> Finding:
-    """The finding that names a mistake, as the student reads it."""
+    """The finding that names a mistake, as the student reads it (two at once for a pair)."""
     return Finding(
         "mistake",
         f"Your `{test.answer}` behaves like {mistake.title}. {mistake.message}",
@@ -168,8 +181,11 @@ def finding(test, mistake: Known) -> Finding:
     )
 
 
-def mistake_findings(test, cases: list, observations: list[dict], *, hidden: bool) -> list[Finding]:
-    """Findings naming every matching mistake; none when nothing is known for these cases.
+def mistake_findings(
+    test, cases: list, observations: list[dict], *, hidden: bool, verdict: list[Finding] = ()
+) -> list[Finding]:
+    """Findings naming every matching mistake; when none matches, the difference profile of the
+    verdict's findings ``verdict`` (``profile``), if it has something to say.
 
     Never raises: naming a mistake is a courtesy on top of a verdict already given.
     """
@@ -180,7 +196,9 @@ def mistake_findings(test, cases: list, observations: list[dict], *, hidden: boo
         return []  # an untouched stub: no behaviour to recognise
     try:
         known = known_mistakes(test.name, cases, hidden=hidden)
-        return [finding(test, mistake) for mistake in diagnose(test, cases, observations, known)]
+        named = [finding(test, mistake) for mistake in diagnose(test, cases, observations, known)]
+        described = None if named else profile(test, cases, list(verdict))
+        return named or ([described] if described else [])
     except Exception:  # a broken catalogue or data file must not cost the student their feedback
         return []
 

@@ -9,6 +9,7 @@ are not complete, well-typed answers to the cases that were sent scores 0.
 
 from __future__ import annotations
 
+from . import absent
 from .cases import fresh_cases
 from .engine import judge
 from .expect import cases as test_cases
@@ -19,8 +20,6 @@ from .sandbox import PlannedTest, Run, Sandbox
 from .sandbox.confine import confinement_problem
 from .spec import BY_NAME, TEST_NAMES
 
-# Load problems that may explain a missing answer when none names it.
-LOAD_FAILURES = ("syntax error", "JSON", "not a notebook", "Error", "was stopped", "crashed")
 MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator")
 
 
@@ -75,13 +74,16 @@ def judge_run(
     if refused is not None:
         results = [TestResult.zero(test.name, Finding("crash", refused)) for test in planned]
         return SubmissionResult(submission.student, results, submission.source, run.protections)
-    results = [_judge(test, run, problems, limits, hidden) for test in planned]
+    defined = [name for chunk in submission.chunks for name in chunk.defines]
+    results = [_judge(test, run, problems, limits, hidden, defined) for test in planned]
     results += list((unavailable or {}).values())
     protections = run.protections + (["UNCONFINED (--unconfined)"] if limits.unconfined else [])
     return SubmissionResult(submission.student, results, submission.source, protections)
 
 
-def _judge(test: PlannedTest, run: Run, problems: list[str], limits, hidden: bool) -> TestResult:
+def _judge(
+    test: PlannedTest, run: Run, problems: list[str], limits, hidden: bool, defined: list[str]
+) -> TestResult:
     name = test.name
     if run.load_patched:
         return TestResult.zero(name, _patched_finding(run.load_patched, "when it is loaded"))
@@ -99,7 +101,7 @@ def _judge(test: PlannedTest, run: Run, problems: list[str], limits, hidden: boo
             name,
             Finding("invalid", f"The grader could not read what your code did ({error!r})."),
         )
-    return _explained(result, problems, limits)
+    return _explained(result, problems, limits, defined)
 
 
 def _patched_finding(names: list[str], when: str) -> Finding:
@@ -113,15 +115,12 @@ def _patched_finding(names: list[str], when: str) -> Finding:
     )
 
 
-def _explained(result: TestResult, problems: list[str], limits) -> TestResult:
-    """Add what a student needs to act on: load problems behind a missing answer, memory limits."""
+def _explained(result: TestResult, problems: list[str], limits, defined: list[str]) -> TestResult:
+    """Add what a student needs to act on: why an answer is missing (``absent``), memory limits."""
     answer = BY_NAME[result.name].answer
     for finding in list(result.findings):
         if finding.kind == "missing":
-            related = [p for p in problems if answer in p] or [
-                p for p in problems if any(word in p for word in LOAD_FAILURES)
-            ]
-            result.findings += [Finding("problem", problem) for problem in related[:5]]
+            result.findings = [absent.explain(answer, problems, defined)]
         if finding.kind != "error":
             continue
         if any(hint in finding.message for hint in MEMORY_HINTS):

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 
 from . import diagnose
-from .cases import case_id, is_fresh, public_ids
+from .cases import FRESH_MARK, case_id, is_fresh, public_ids
 from .checks import KINDS
 from .observations import problem as observations_problem
-from .result import Finding, TestResult
+from .result import NOTE, Finding, TestResult
 
 # What a finding may say about a hidden case: where it happened, never the reference's values.
 WHERE = ("step", "param", "index", "row", "quantity")
@@ -30,15 +30,23 @@ def judge(test, cases, observations, expected, *, hidden: bool) -> TestResult:
     if hasattr(kind, "score"):  # partial credit (the flash cards): a fraction of the points
         fraction = kind.score(findings, cases, observations, expected)
         return TestResult(test.name, fraction * test.points, test.points, findings)
+    notes = [finding for finding in findings if finding.kind == NOTE]  # never scored
+    findings = [finding for finding in findings if finding.kind != NOTE]
     if not findings:
-        return TestResult.full(test.name)
+        return TestResult(test.name, test.points, test.points, notes)
     # A failing test: name the known mistake it matches, if any, before the numbers.
     # On the fixed cases only: the catalogue's observations on them are computed once a batch.
     fixed = [index for index, case in enumerate(cases) if not is_fresh(case)]
     named = diagnose.mistake_findings(
-        test, [cases[i] for i in fixed], [observations[i] for i in fixed], hidden=hidden
+        test,
+        [cases[i] for i in fixed],
+        [observations[i] for i in fixed],
+        hidden=hidden,
+        verdict=[
+            finding for finding in findings if finding.case is None or not is_fresh_id(finding.case)
+        ],
     )
-    return TestResult.zero(test.name, *named, *findings)
+    return TestResult.zero(test.name, *named, *findings, *notes)
 
 
 def _redact_hidden(test, cases, findings: list[Finding]) -> list[Finding]:
@@ -108,3 +116,8 @@ def student_line(traceback_text: str) -> str:
 
 
 _FRAME = re.compile(r'\s*File "(?P<file>[^"]*)", line (?P<line>\d+)')
+
+
+def is_fresh_id(case: str) -> bool:
+    """Whether a finding's case id names a fresh case (``cases.is_fresh``)."""
+    return case.endswith(FRESH_MARK)

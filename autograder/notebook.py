@@ -23,7 +23,6 @@ anything else is full marks. So ``check``
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import io
 import os
 import sys
@@ -110,25 +109,11 @@ def _message(result, caught: list[warnings.WarningMessage]) -> str:
 
 
 def feedback_text(result: TestResult) -> str:
-    """The findings as the batch grader's text report words them (``report.test_text``), with the
-    same exception in several cases said once: a stub raises in every case."""
+    """The findings as the batch grader's text report words them (``report.test_text``: the same
+    exception in several cases said once)."""
     from .report import test_text
 
-    findings, repeats = [], {}
-    for finding in result.findings:
-        key = (finding.details.get("type"), finding.details.get("message"))
-        if finding.kind == "error" and key in repeats:
-            repeats[key][1] += 1
-            continue
-        findings.append(finding)
-        if finding.kind == "error":
-            repeats[key] = [finding, 0]
-    for finding, count in repeats.values():
-        if count:
-            index = findings.index(finding)
-            note = f"\nThe same error in {count} other case{'s' if count > 1 else ''}."
-            findings[index] = dataclasses.replace(finding, message=finding.message + note)
-    return test_text(dataclasses.replace(result, findings=findings))
+    return test_text(result)
 
 
 @contextlib.contextmanager

@@ -128,7 +128,7 @@ def pictures(student: Mapping[str, dict], reference: Mapping[str, dict]) -> dict
     drawn = {}
     for name in PATH_TESTS:
         path = student.get(name)
-        if _valid(path):
+        if _valid(path) and len(path["points"]) > 1:  # a stub that raised at once: nothing to show
             other = reference.get(name)
             drawn[name] = draw(path, other if _valid(other) else None)
     return drawn

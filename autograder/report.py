@@ -17,6 +17,7 @@ Per test, every renderer shows the same things in the same order: score, verdict
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import os
 import re
@@ -111,8 +112,12 @@ def public(test: str, case: str) -> bool:
 
 
 def numbers(test: str, finding: Finding) -> list[tuple[str, str]]:
-    """The numbers behind a finding as (label, value) pairs; none for hidden or unnamed cases."""
+    """The numbers behind a finding as (label, value) pairs; none for hidden or unnamed cases,
+    and none where there is no value of the student's to show (an exception's step and
+    parameter are in its sentence already)."""
     if finding.case is None or not public(test, finding.case):
+        return []
+    if "expected" not in finding.details and "got" not in finding.details:
         return []
     rows = []
     for key, label in NUMBERS:
@@ -129,9 +134,29 @@ def _number(value) -> str:
     return str(value)
 
 
+def collapsed(findings: list[Finding]) -> list[Finding]:
+    """The findings with the same exception in several cases said once, with a count (an
+    untouched stub raises its NotImplementedError in every case)."""
+    kept, repeats = [], {}
+    for finding in findings:
+        key = (finding.details.get("type"), finding.details.get("message"))
+        if finding.kind == "error" and key in repeats:
+            repeats[key][1] += 1
+            continue
+        kept.append(finding)
+        if finding.kind == "error":
+            repeats[key] = [finding, 0]
+    for finding, count in repeats.values():
+        if count:
+            note = f"\nThe same error in {count} other case{'s' if count > 1 else ''}."
+            kept[kept.index(finding)] = dataclasses.replace(finding, message=finding.message + note)
+    return kept
+
+
 def shown(test: TestResult) -> tuple[list[Finding], int]:
-    """The findings rendered in full, and how many more there are."""
-    return test.findings[:MAX_FINDINGS], max(0, len(test.findings) - MAX_FINDINGS)
+    """The findings rendered in full (repeats collapsed), and how many more there are."""
+    findings = collapsed(test.findings)
+    return findings[:MAX_FINDINGS], max(0, len(findings) - MAX_FINDINGS)
 
 
 def _more(count: int) -> str:
@@ -192,6 +217,8 @@ def _fence(text: str) -> str:
 # Characters that could start HTML, an entity, a link, emphasis, code or a table cell in Markdown:
 # written as numeric character references, which Markdown renders literally.
 _MD_SPECIAL = re.compile(r"[\\`*_\[\]<>&|~]")
+# A code span in the grader's own words: `adam_step`.
+_CODE = re.compile(r"`([^`\n]+)`")
 
 
 def _md_inline(text: str) -> str:
@@ -199,6 +226,30 @@ def _md_inline(text: str) -> str:
     return _MD_SPECIAL.sub(
         lambda match: f"&#{ord(match.group())};", safe_text(text).replace("\n", " ")
     )
+
+
+def _md_ours(text: str) -> str:
+    """The grader's own sentence (a named mistake) in Markdown, readable as raw text too: its
+    `code` spans kept as code, other punctuation backslash-escaped (CommonMark shows an escaped
+    ASCII punctuation character literally); ``<`` and ``&`` as entities, so no HTML can start."""
+    parts = _CODE.split(safe_text(text).replace("\n", " "))
+    return "".join(
+        f"`{part}`" if index % 2 else _md_punctuation(part) for index, part in enumerate(parts)
+    )
+
+
+def _md_punctuation(text: str) -> str:
+    return _MD_SPECIAL.sub(
+        lambda match: (
+            f"&#{ord(match.group())};" if match.group() in "<>&" else "\\" + match.group()
+        ),
+        text,
+    )
+
+
+def _html_ours(text: str) -> str:
+    """The grader's own sentence in HTML: escaped, its `code` spans in <code>."""
+    return _CODE.sub(lambda match: f"<code>{match.group(1)}</code>", _h(text))
 
 
 def _png_uri(png: bytes) -> str:
@@ -253,7 +304,7 @@ def _md_test(test: TestResult) -> str:
         if message:
             parts.append(_fence(message))
         if named_mistake(finding):
-            parts.append(f"**Named mistake:** {_md_inline(named_mistake(finding))}")
+            parts.append(f"**Named mistake:** {_md_ours(named_mistake(finding))}")
         rows = numbers(test.name, finding)
         if rows:
             parts.append(
@@ -342,7 +393,7 @@ def _html_finding(test: str, finding: Finding) -> str:
     message = said(test, finding)
     out = f"<pre>{_h(message)}</pre>" if message else ""
     if named_mistake(finding):
-        named = _h(named_mistake(finding))
+        named = _html_ours(named_mistake(finding))
         out += f'<p class="mistake"><strong>Named mistake:</strong> {named}</p>'
     rows = numbers(test, finding)
     if rows:

@@ -11,6 +11,9 @@ from dataclasses import asdict, dataclass, field
 
 from .spec import BY_NAME, TESTS
 
+# The kind of a finding that is advice, never scored (``judges.judge``).
+NOTE = "note"
+
 
 @dataclass
 class Finding:
@@ -18,7 +21,8 @@ class Finding:
 
     Attributes:
         kind: ``missing``, ``error``, ``mismatch``, ``side_condition``, ``forbidden``, ``timeout``,
-            ``crash``, ``memory``, ``invalid``, ``mistake`` ...
+            ``crash``, ``memory``, ``invalid``, ``mistake`` ...; a ``note`` is advice that costs
+            nothing (a passing test may carry notes).
         message: the sentence a student reads, complete on its own.
         case: the case it happened in, if any.
         details: the data behind the message (step, param, index, expected, got, allowed, ...).
@@ -47,9 +51,10 @@ class TestResult:
 
     @property
     def feedback(self) -> str:
-        if not self.findings:
-            return "All cases match the reference."
-        return "\n".join(finding.message for finding in self.findings)
+        lines = [finding.message for finding in self.findings]
+        if all(finding.kind == NOTE for finding in self.findings):
+            lines.insert(0, "All cases match the reference.")
+        return "\n".join(lines)
 
     @classmethod
     def full(cls, name: str) -> TestResult:

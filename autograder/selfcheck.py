@@ -14,13 +14,15 @@ and no plots — then prints one line per test, with the feedback under every te
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import absent
 from .notebook import awaiting_key, feedback_text, silenced
 from .result import Finding, TestResult
-from .spec import TEST_NAMES
+from .spec import BY_NAME, TEST_NAMES
 
 INDENT = "      "
 
@@ -32,6 +34,7 @@ class SelfCheck:
     path: Path
     results: list[TestResult]
     problems: list[str] = field(default_factory=list)
+    defined: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -44,12 +47,14 @@ class SelfCheck:
         return ok(self.result(name))
 
     def feedback(self, name: str) -> str:
-        """What the student reads for one failing test: its feedback, then, when its answer was
-        not found, the problems met while reading the file (a syntax error explains a lot)."""
+        """What the student reads for one failing test: its feedback; a missing answer in one
+        line that leads with the cause (``absent``: a syntax error in its cell, a near name)."""
         result = self.result(name)
+        if any(finding.kind == "missing" for finding in result.findings):
+            answer = BY_NAME[name].answer
+            explained = absent.explain(answer, self.problems, self.defined)
+            result = dataclasses.replace(result, findings=[explained])
         lines = [f"{name}: {_score(result)}/{result.max_score:g} points.", feedback_text(result)]
-        if self.problems and any(finding.kind == "missing" for finding in result.findings):
-            lines += ["While reading your file:", *(f"- {problem}" for problem in self.problems)]
         return "\n".join(lines)
 
 
@@ -71,7 +76,8 @@ def run(path: Path, tests: list[str] | None = None) -> SelfCheck:
                 message = f"The self-check could not check `{name}`: {type(error).__name__}: "
                 message += str(error)
                 results.append(TestResult.zero(name, Finding("crash", message)))
-    return SelfCheck(Path(path), results, submission.problems)
+    defined = [name for chunk in submission.chunks for name in chunk.defines]
+    return SelfCheck(Path(path), results, submission.problems, defined)
 
 
 def render(check: SelfCheck) -> str:

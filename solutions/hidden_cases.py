@@ -8,6 +8,8 @@ run in a fraction of a second.
 
 from __future__ import annotations
 
+import dataclasses
+
 from autograder.checks.descent import DescentCase
 from autograder.checks.step import StepCase, step_cases
 from autograder.checks.training import TrainCase
@@ -72,7 +74,7 @@ def _my_sgd(test: str) -> list[TrainCase]:
 
 def _my_adam(test: str) -> list[TrainCase]:
     three = ({"lr": 0.03, "eps": 1e-3}, {"betas": [0.5, 0.9]}, {"lr": 0.001})
-    return [
+    cases = [
         TrainCase(f"{test}/hidden/defaults, tiny gradients", {}, 5, 131, loss_scale=3e-9),
         TrainCase(f"{test}/hidden/three groups", {"lr": 0.01, "betas": [0.9, 0.99]}, 8, 132, three),
         TrainCase(
@@ -85,6 +87,8 @@ def _my_adam(test: str) -> list[TrainCase]:
         ),
         TrainCase(f"{test}/hidden/lr=0.05", {"lr": 0.05, "eps": 1e-4}, 12, 134),
     ]
+    # A parameter without a gradient in every case: MyAdam skips it, as torch.optim.Adam does.
+    return [dataclasses.replace(case, frozen=True) for case in cases]
 
 
 _BY_KIND = {"step": _step, "descent": _descent, "my_sgd": _my_sgd, "my_adam": _my_adam}

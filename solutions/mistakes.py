@@ -5,7 +5,11 @@ that makes it.
 failing submission behaves exactly like a variant on every case, names the mistake first in the
 feedback ("Your `adam_step` behaves like Adam without bias correction. Divide m by ...").
 ``tests/test_mistakes.py`` proves every row scores 0 and is named as itself, and that the reference
-is named as no mistake. Variants are built from the reference by the combinators and families of
+is named as no mistake. Parametric rows (a hyperparameter hard-coded at a value, a step count stuck)
+and compound rows (two mistakes at once) are built in ``solutions/mistake_families.py``. A mistake
+that makes every value NaN (Adam's step count starting at 0: 1 − β⁰ = 0) is no row: any NaN would
+match it (``param.fill_(nan)`` too); ``autograder.profile`` says what NaN from the first step
+usually means instead. Variants are built from the reference by the combinators and families of
 ``solutions/variants.py``, never by copying a whole function.
 
 Nothing here ships to students: ``autograder/data/public_mistakes.json`` holds what the self-check
@@ -15,9 +19,11 @@ needs (each row's title, message, and its variant's observations on the public c
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 
+from .mistake_families import compound_rows, parametric_rows
+from .mistake_rows import Mistake
+from .mistake_rows import row as _row
 from .reference import adagrad_step, adam_step, momentum_step, nesterov_step, rmsprop_step, sgd_step
 from .variant_loops import AdamWrongDefaults, SGDOptimizer, adam_class, descent_like, sgd_class
 from .variants import (
@@ -33,29 +39,6 @@ from .variants import (
     shared_state,
     with_kwargs,
 )
-
-
-@dataclass(frozen=True)
-class Mistake:
-    """One common mistake.
-
-    Attributes:
-        id: ``"<test>/<what>"``, stable: tests and reports refer to it.
-        test: the contract test it belongs to.
-        title: a noun phrase that completes "Your `adam_step` behaves like ...".
-        message: what to change, in words a student can act on.
-        variant: an implementation of the test's answer that makes exactly this mistake.
-    """
-
-    id: str
-    test: str
-    title: str
-    message: str
-    variant: Callable
-
-
-def _row(mistake_id: str, title: str, message: str, variant: Callable) -> Mistake:
-    return Mistake(mistake_id, mistake_id.split("/")[0], title, message, variant)
 
 
 def _not_kept(what: str, key: str) -> str:
@@ -283,12 +266,6 @@ STEP_MISTAKES: tuple[Mistake, ...] = (
         with_kwargs(adam_like, correct_m=False),
     ),
     _row(
-        "adam/step-from-zero",
-        "Adam whose step count starts at 0 (1 − β⁰ = 0: division by zero)",
-        "Increment t BEFORE the bias correction, so that t = 1 on the first call.",
-        with_kwargs(adam_like, first_step=0),
-    ),
-    _row(
         "adam/step-from-two",
         "Adam whose step count is one ahead (t = 2 on the first call)",
         "Start the count at 0 and increment it once per call, before the bias correction, so "
@@ -297,7 +274,9 @@ STEP_MISTAKES: tuple[Mistake, ...] = (
     ),
     _row(
         "adam/folded-correction",
-        "Kingma and Ba's 'efficient' Adam, lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√v + eps)",
+        "the older eps placement (Kingma and Ba's 'efficient' form, older PyTorch's and "
+        "HuggingFace's): eps added to √v before the bias correction, with step size "
+        "lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)",
         "That form moves eps: add eps to the CORRECTED √v̂, θ ← θ − lr·m̂ / (√v̂ + eps), as "
         "torch.optim.Adam does.",
         with_kwargs(adam_like, folded=True),
@@ -441,12 +420,6 @@ LOOP_MISTAKES: tuple[Mistake, ...] = (
         sgd_class(in_place=False),
     ),
     _row(
-        "my_sgd/frozen-parameter",
-        "a step() that fails on a parameter without a gradient",
-        "Skip parameters whose `.grad` is None (frozen, or not used by the loss).",
-        sgd_class(skip_frozen=False),
-    ),
-    _row(
         "my_sgd/subclasses-optimizer",
         "an SGD built on torch.optim.Optimizer",
         "Write MySGD from scratch, as a plain class: keep list(params) and lr yourself.",
@@ -486,13 +459,6 @@ LOOP_MISTAKES: tuple[Mistake, ...] = (
         adam_class(returns_loss=False),
     ),
     _row(
-        "my_adam/without-adam-step",
-        "an optimiser that does not call `adam_step`",
-        "Call your `adam_step(param, param.grad, self.state[param], ...)` for every parameter, "
-        "as the exercise asks, rather than another implementation.",
-        adam_class(calls_adam_step=False),
-    ),
-    _row(
         "my_adam/wrong-defaults",
         "an optimiser with a default learning rate of 0.01",
         "Use the contract's defaults: lr=1e-3, betas=(0.9, 0.999), eps=1e-8.",
@@ -500,7 +466,26 @@ LOOP_MISTAKES: tuple[Mistake, ...] = (
     ),
 )
 
-MISTAKES: tuple[Mistake, ...] = STEP_MISTAKES + CONTRACT_MISTAKES + LOOP_MISTAKES
+# Adam's formula mistakes made by a MyAdam that computes the update itself (never calls
+# adam_step, so the grader's shim does not stand in for it): one row per adam_step row, but for
+# shared state, which ``my_adam/shared-state`` covers in the class's own terms.
+CLASS_FORMULA_MISTAKES: tuple[Mistake, ...] = tuple(
+    Mistake(
+        row.id.replace("adam/", "my_adam/formula-", 1),
+        "my_adam",
+        row.title,
+        row.message,
+        adam_class(update=staticmethod(row.variant)),
+    )
+    for row in STEP_MISTAKES
+    if row.test == "adam" and row.id != "adam/shared-state"
+)
+
+PARAMETRIC_MISTAKES: tuple[Mistake, ...] = parametric_rows()
+_SINGLES = STEP_MISTAKES + PARAMETRIC_MISTAKES + CONTRACT_MISTAKES + LOOP_MISTAKES
+MISTAKES: tuple[Mistake, ...] = (
+    _SINGLES + CLASS_FORMULA_MISTAKES + compound_rows({mistake.id: mistake for mistake in _SINGLES})
+)
 BY_ID: dict[str, Mistake] = {mistake.id: mistake for mistake in MISTAKES}
 
 

@@ -192,6 +192,7 @@ def adam_like(
     root: bool = True,
     eps_inside: bool = False,
     float32_state: bool = False,
+    stuck_step: bool = False,
 ) -> None:
     r"""Adam; the flags make the mistakes.
 
@@ -201,14 +202,16 @@ def adam_like(
         \theta_t \leftarrow \theta_{t-1} - \gamma\, \frac{m_t / (1 - \beta_1^t)}
         {\sqrt{v_t / (1 - \beta_2^t)} + \epsilon}
 
-    with :math:`t` counting calls from ``first_step``. ``folded`` is Kingma and Ba's "efficient"
-    form, :math:`\theta_t \leftarrow \theta_{t-1} - \gamma \sqrt{1 - \beta_2^t} / (1 - \beta_1^t)
-    \cdot m_t / (\sqrt{v_t} + \epsilon)`, which moves :math:`\epsilon`.
+    with :math:`t` counting calls from ``first_step`` (``stuck_step``: staying there). ``folded``
+    is Kingma and Ba's "efficient" form, :math:`\theta_t \leftarrow \theta_{t-1} - \gamma
+    \sqrt{1 - \beta_2^t} / (1 - \beta_1^t) \cdot m_t / (\sqrt{v_t} + \epsilon)`,
+    which moves :math:`\epsilon`.
     """
     if not state:
         zeros = _zeros(grad, float32_state)
         state.update(step=first_step - 1, exp_avg=zeros, exp_avg_sq=zeros.clone())
-    state["step"] += 1
+    if not (stuck_step and state["step"] >= first_step):
+        state["step"] += 1
     step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
     exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
     exp_avg_sq.mul_(beta2).add_(grad * grad if square else grad, alpha=1 - beta2)

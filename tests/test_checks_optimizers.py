@@ -76,6 +76,27 @@ class MySGD:
 
 SGD_PLAIN = SGD_CORRECT["list, add_ with alpha, grad set to None"]
 
+# The course text's class, word for word but for its name: it does not skip a parameter whose
+# .grad is None, which the contract allows (every graded parameter has a gradient).
+COURSE_SGD = """
+class MySGD:
+    def __init__(self, params, lr):
+        self.params = list(params)
+        self.lr = lr
+
+    def step(self):
+        with torch.no_grad():
+            for param in self.params:
+                param -= self.lr * param.grad
+
+    def zero_grad(self):
+        for param in self.params:
+            if param.grad is None:
+                continue
+            param.grad = torch.zeros_like(param)
+"""
+SGD_CORRECT["the course text's class (no skip of a None gradient)"] = COURSE_SGD
+
 SGD_WRONG = {
     "params kept as a generator (missing list())": (
         SGD_PLAIN.replace("list(params)", "params"),
@@ -99,13 +120,6 @@ class MySGD(torch.optim.Optimizer):
                     p.add_(p.grad, alpha=-group["lr"])
 """,
         "side_condition",
-    ),
-    "crashes on a parameter without gradient": (
-        SGD_PLAIN.replace(
-            "            if p.grad is not None:\n                p.add_",
-            "            if True:\n                p.add_",
-        ),
-        "error",
     ),
     "gradient ascent": (
         SGD_PLAIN.replace("alpha=-self.lr", "alpha=self.lr"),
@@ -167,6 +181,20 @@ class MyAdam(torch.optim.Optimizer):
                               beta2=group["betas"][1], eps=group["eps"])
         return loss
 """,
+    "Adam inlined in a helper, adam_step never called": ADAM_CLASS.replace(
+        "adam_step(p,", "inline(p,"
+    )
+    + """
+def inline(p, g, state, *, lr, beta1, beta2, eps):
+    if not state:
+        state["t"], state["m"], state["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
+    state["t"] += 1
+    state["m"].mul_(beta1).add_(g, alpha=1 - beta1)
+    state["v"].mul_(beta2).addcmul_(g, g, value=1 - beta2)
+    m_hat = state["m"] / (1 - beta1 ** state["t"])
+    v_hat = state["v"] / (1 - beta2 ** state["t"])
+    p.sub_(lr * m_hat / (v_hat.sqrt() + eps))
+""",
     "subclass of torch.optim.Adam that uses adam_step": ADAM_CLASS.replace(
         "class MyAdam(torch.optim.Optimizer):", "class MyAdam(torch.optim.Adam):"
     ).replace(
@@ -227,21 +255,6 @@ class MyAdam(torch.optim.Optimizer):
 """,
         "forbidden",
     ),
-    "Adam inlined, adam_step never called": (
-        ADAM_CLASS.replace("adam_step(p,", "inline(p,")
-        + """
-def inline(p, g, state, *, lr, beta1, beta2, eps):
-    if not state:
-        state["t"], state["m"], state["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
-    state["t"] += 1
-    state["m"].mul_(beta1).add_(g, alpha=1 - beta1)
-    state["v"].mul_(beta2).addcmul_(g, g, value=1 - beta2)
-    m_hat = state["m"] / (1 - beta1 ** state["t"])
-    v_hat = state["v"] / (1 - beta2 ** state["t"])
-    p.sub_(lr * m_hat / (v_hat.sqrt() + eps))
-""",
-        "side_condition",
-    ),
     "zero_grad overridden to do nothing": (
         ADAM_CLASS + "\n    def zero_grad(self, set_to_none=True):\n        pass\n",
         "side_condition",
@@ -284,6 +297,30 @@ def _assert_says_where(finding) -> None:
         assert finding.case is not None
         assert {"step", "param", "index", "expected", "got", "allowed"} <= set(finding.details)
         assert f"after step {finding.details['step']}" in finding.message
+
+
+def test_course_text_sgd_gets_full_marks_and_only_a_note():
+    """Does the course text's own SGD class get full marks on public and hidden cases, with one
+    note (not scored) that its step() fails on a parameter without a gradient?"""
+    result = grade(COURSE_SGD, "my_sgd")
+    assert result.passed, result.feedback
+    assert [finding.kind for finding in result.findings] == ["note"]
+    assert "Not scored" in result.findings[0].message
+    assert "TypeError" in result.findings[0].message
+
+
+def test_no_my_sgd_case_has_a_parameter_without_gradient():
+    """Does every my_sgd case, public and hidden, give every parameter a gradient?"""
+    for case in expect.cases("my_sgd", hidden=True):
+        params, loss_fn = training.build_model(case)
+        loss_fn().backward()
+        assert all(param.grad is not None for param in params), case.id
+
+
+def test_skipping_sgd_gets_no_note():
+    """Does a MySGD that skips a None gradient get full marks with no note at all?"""
+    result = grade(SGD_PLAIN, "my_sgd")
+    assert result.passed and result.findings == [], result.feedback
 
 
 def test_missing_list_is_told_as_gradients_left_behind():

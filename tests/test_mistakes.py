@@ -140,10 +140,12 @@ def test_diagnosis_never_passes_a_mistake(monkeypatch):
 
 
 def test_public_data_is_compact_and_quotes_no_code(public_data):
-    """Does the public data stay small (under 300 kB), hold every catalogued mistake, and carry
-    no traceback (which would quote the instructor's code)?"""
+    """Does the public data stay small (under 600 kB: 200 kB of it the 19 MyAdam rows, whose six
+    stored steps of 32 float64 elements in four cases take 11 kB each, the rest about 2.5 kB a
+    step-function row; still a small part of the student bundle), hold every catalogued mistake,
+    and carry no traceback (which would quote the instructor's code)?"""
     text = json.dumps(public_data)
-    assert len(text) < 300_000
+    assert len(text) < 600_000
     assert "solutions" not in text and "traceback" not in text.lower()
     stored = {mistake_id for rows in public_data.values() for mistake_id in rows}
     assert stored == {mistake.id for mistake in mistakes.MISTAKES}

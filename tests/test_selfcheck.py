@@ -232,7 +232,8 @@ def test_reading_problems_explain_a_missing_answer(tmp_path):
     assert not check.passed
     feedback = check.feedback("sgd")
     assert "`sgd_step` is not defined" in feedback
-    assert "syntax error" in feedback
+    assert "syntax error in syntax.py (line 3: expected ':')" in feedback
+    assert len(feedback.splitlines()) == 2  # the score, then one line leading with the cause
 
 
 def test_a_grader_crash_stays_in_its_test(monkeypatch, wrong_sgd):

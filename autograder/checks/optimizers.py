@@ -2,18 +2,23 @@ r"""Optimiser classes: ``MySGD`` and ``MyAdam`` train a small model (``checks/tr
 
 - ``my_sgd``: the parameters arrive as a *generator*, as ``model.parameters()`` does (keeping it
   without ``list()`` updates nothing after the first step); ``zero_grad()`` must clear the
-  gradients; ``MySGD`` must not subclass ``torch.optim.Optimizer`` (the contract).
+  gradients; ``MySGD`` must not subclass ``torch.optim.Optimizer`` (the contract). Every
+  parameter has a gradient, as in the course text: a ``step()`` that skips a parameter whose
+  ``.grad`` is None is correct, one that does not is too. What it does on such a parameter is
+  probed apart and told in a note that costs nothing.
 - ``my_adam``: ``MyAdam`` must subclass ``torch.optim.Optimizer`` and keep the contract's
   defaults; cases use parameter groups with their own ``lr`` and ``betas``, ``step(closure)``
   (which must return the closure's loss), a ``state_dict()`` / ``load_state_dict()`` round trip
-  into a fresh optimiser mid-training, and tiny gradients (where ``eps`` decides).
+  into a fresh optimiser mid-training, tiny gradients (where ``eps`` decides), and a parameter
+  without a gradient, which it must skip as ``torch.optim.Adam`` does.
 
 ``MyAdam`` "uses ``adam_step``", and a test never affects another: while ``my_adam`` is checked,
 the name ``adam_step`` in the globals of ``MyAdam``'s methods is replaced by a shim that applies
 *torch's own* single-tensor Adam kernel to that one parameter (keeping torch's state keys) and
 counts the calls. The reference runs through the same shim, so no reference code runs in the
-sandbox; a wrong ``adam_step`` does not sink ``my_adam``; a ``MyAdam`` that never calls
-``adam_step`` is told so. The name is restored afterwards.
+sandbox; a wrong ``adam_step`` does not sink ``my_adam``. A ``MyAdam`` that computes Adam
+itself is judged on its trajectory like any other (the contract: equally correct), and gets a
+note, never scored, suggesting the reuse. The name is restored afterwards.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import torch
 from torch.optim.adam import _single_tensor_adam
 
 from ..result import Finding
-from . import tripwire
+from . import adam_api, tripwire
 from .common import MAX_REPR
 from .training import TrainCase, constructor_kwargs, judge_cases, new_observation, train
 from .training import trajectory_mismatch as trajectory_mismatch  # re-exported for diagnose
@@ -54,8 +59,25 @@ def run_my_sgd(MySGD, case: TrainCase) -> dict:
     """Train with the student's ``MySGD``; plain data out (see ``_train``)."""
     observation = new_observation(MySGD)
     with tripwire.watching(MySGD) as observation["forbidden"]:
-        train(lambda spec: MySGD(spec, **constructor_kwargs(case.hyper)), case, observation)
+
+        def make(spec):
+            return MySGD(spec, **constructor_kwargs(case.hyper))
+
+        train(make, case, observation)
+        if observation["error"] is None:
+            observation["none_grad"] = _none_grad_probe(make)
     return observation
+
+
+def _none_grad_probe(make) -> dict | None:
+    """Not scored: the error ``step()`` raises when one of its parameters has no gradient."""
+    with_grad, without = (torch.ones(2, dtype=torch.float64, requires_grad=True) for _ in "ab")
+    with_grad.grad = torch.ones_like(with_grad)
+    try:
+        make([with_grad, without]).step()
+    except Exception as error:  # the student's error is an observation
+        return {"type": type(error).__name__, "message": str(error)[:MAX_REPR]}
+    return None
 
 
 class _AdamStepShim:
@@ -116,7 +138,13 @@ def run_my_adam(MyAdam, case: TrainCase) -> dict:
         namespace["adam_step"] = shim
     try:
         with tripwire.watching(MyAdam) as observation["forbidden"]:
-            train(lambda spec: MyAdam(spec, **constructor_kwargs(case.hyper)), case, observation)
+            observation["step_signature"] = adam_api.probe(MyAdam)
+            train(
+                lambda spec: MyAdam(spec, **constructor_kwargs(case.hyper)),
+                case,
+                observation,
+                adam_api.watcher(observation, groups=bool(case.groups)),
+            )
     finally:
         for namespace, value in saved:
             if value is shim:
@@ -132,7 +160,8 @@ def _class_finding(kind: str, message: str, details: dict | None = None) -> Find
 
 
 def judge_my_sgd(test, cases, observations, expected) -> list[Finding]:
-    """Findings for ``MySGD``: the class itself, then one per failing case."""
+    """Findings for ``MySGD``: the class itself, then one per failing case, then a note (not
+    scored) when ``step()`` fails on a parameter without a gradient."""
     first = observations[0] if observations else {}
     class_findings = []
     if first.get("subclasses_optimizer"):
@@ -143,7 +172,19 @@ def judge_my_sgd(test, cases, observations, expected) -> list[Finding]:
                 "scratch: keep list(params) and lr yourself, and write step() and zero_grad().",
             )
         )
-    return judge_cases(test, cases, observations, expected, class_findings)
+    findings = judge_cases(test, cases, observations, expected, class_findings)
+    probed = next((obs["none_grad"] for obs in observations if obs.get("none_grad")), None)
+    if probed:
+        findings.append(
+            _class_finding(
+                "note",
+                f"Not scored: your step() raises {probed['type']} when a parameter has no "
+                "gradient (`.grad` is None, e.g. a layer the loss does not use). torch.optim "
+                "skips such parameters: `if param.grad is None: continue`.",
+                probed,
+            )
+        )
+    return findings
 
 
 def judge_my_adam(test, cases, observations, expected) -> list[Finding]:
@@ -168,17 +209,21 @@ def judge_my_adam(test, cases, observations, expected) -> list[Finding]:
                     {"name": name, "got": value, "expected": ADAM_DEFAULTS[name]},
                 )
             )
+    class_findings += adam_api.always(observations)
+    findings = judge_cases(test, cases, observations, expected, class_findings)
+    failing = {finding.case for finding in findings if finding.case is not None}
+    explained = adam_api.when_failing(cases, observations, failing)
+    findings[len(class_findings) : len(class_findings)] = explained
     ran = [obs for obs in observations if obs.get("error") is None and obs.get("trajectory")]
     if ran and not any(obs.get("adam_step_calls") for obs in ran):
-        class_findings.append(
+        findings.append(
             _class_finding(
-                "side_condition",
-                "`MyAdam` never called `adam_step`: its step() must apply your adam_step to "
-                "every parameter with a gradient, with that parameter's state and group's "
-                "hyperparameters.",
+                "note",
+                "Not scored: your `MyAdam` computes the update itself; the exercise suggests "
+                "calling your `adam_step(param, param.grad, self.state[param], ...)` instead.",
             )
         )
-    return judge_cases(test, cases, observations, expected, class_findings)
+    return findings
 
 
 def public_sgd_cases(test: str = "my_sgd") -> list[TrainCase]:
@@ -193,12 +238,24 @@ def public_adam_cases(test: str = "my_adam") -> list[TrainCase]:
     """The public cases of ``MyAdam``: defaults with tiny gradients, groups, closure, reload."""
     groups = ({"lr": 0.02, "betas": [0.8, 0.99]}, {})
     return [
-        TrainCase(f"{test}/defaults, tiny gradients", {}, 6, 31, loss_scale=1e-9),
+        TrainCase(f"{test}/defaults, tiny gradients", {}, 6, 31, loss_scale=1e-9, frozen=True),
         TrainCase(
-            f"{test}/two groups", {"lr": 0.01, "betas": [0.9, 0.999], "eps": 1e-8}, 10, 32, groups
+            f"{test}/two groups",
+            {"lr": 0.01, "betas": [0.9, 0.999], "eps": 1e-8},
+            10,
+            32,
+            groups,
+            frozen=True,
         ),
-        TrainCase(f"{test}/closure", {"lr": 0.01}, 8, 33, closure=True),
-        TrainCase(f"{test}/state_dict round trip", {"lr": 0.01, "eps": 1e-6}, 10, 34, reload_at=4),
+        TrainCase(f"{test}/closure", {"lr": 0.01}, 8, 33, closure=True, frozen=True),
+        TrainCase(
+            f"{test}/state_dict round trip",
+            {"lr": 0.01, "eps": 1e-6},
+            10,
+            34,
+            reload_at=4,
+            frozen=True,
+        ),
     ]
 
 

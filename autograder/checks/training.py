@@ -1,11 +1,13 @@
 r"""Short training runs: the loop, the cases and the comparison behind the optimiser-class checks
 (``checks/optimizers``).
 
-A case trains six leaf tensors (float64, one 0-dim, two of one shape, built from the case's seed
+A case trains five leaf tensors (float64, one 0-dim, two of one shape, built from the case's seed
 with Python's ``random``) for a few steps in the usual loop (``zero_grad``, forward,
-``backward``, ``step``) and records every parameter after every step. One parameter never enters
-the loss, so its gradient stays ``None`` (a frozen parameter must not crash an optimiser).
-Options: parameter groups, ``step(closure)``, a ``state_dict()`` / ``load_state_dict()`` round
+``backward``, ``step``) and records every parameter after every step. Every one of them enters
+the loss, so every one has a gradient, as in the course text (``MySGD`` may skip a parameter
+whose ``.grad`` is None, and need not). Options: a sixth parameter that never enters the loss,
+whose gradient stays ``None`` (``frozen``: ``MyAdam`` must skip it, as ``torch.optim.Adam``
+does), parameter groups, ``step(closure)``, a ``state_dict()`` / ``load_state_dict()`` round
 trip into a fresh optimiser mid-training, a scaled loss (tiny gradients, where ``eps`` decides).
 
 The loss. Separable, element by element, with coefficient tensors :math:`C, A, D` per parameter:
@@ -69,16 +71,16 @@ from ..result import Finding
 from . import tripwire
 from .common import MAX_REPR, describe_error, flat
 
-# The parameters, in order: two of one shape (state kept per shape, not per parameter, shows);
-# the last one never enters the loss (its gradient stays None).
+# The parameters, in order: two of one shape (state kept per shape, not per parameter, shows).
 SHAPES = {
     "weight": (3, 4),
     "bias": (4,),
     "matrix": (4, 2),
     "scalar": (),
     "shift": (4,),
-    "unused": (3,),
 }
+# Added last in a ``frozen`` case: a parameter that never enters the loss (its gradient stays None).
+FROZEN = {"unused": (3,)}
 # The scale k of a coordinate's curvature: mostly 1, some tiny (module docstring).
 CURVATURE_SCALES = (1.0, 1.0, 1.0, 1e-3, 1e-6, 1e-9)
 
@@ -96,6 +98,7 @@ class TrainCase:
         closure: pass the loss as a closure, ``step(closure)``.
         reload_at: after this step, rebuild the optimiser from ``state_dict()`` (0: never).
         loss_scale: multiplies the loss; tiny values make ``eps`` dominate.
+        frozen: add a parameter that never enters the loss (its ``.grad`` stays None).
     """
 
     id: str
@@ -106,6 +109,7 @@ class TrainCase:
     closure: bool = False
     reload_at: int = 0
     loss_scale: float = 1.0
+    frozen: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -124,10 +128,17 @@ class TrainCase:
             parts.append(f"rebuilt from state_dict() after step {self.reload_at}")
         if self.loss_scale != 1.0:
             parts.append(f"loss scaled by {self.loss_scale:g}")
+        if self.frozen:
+            parts.append("one parameter without a gradient")
         return f"Case {self.id!r} ({', '.join(parts)})"
 
 
 Terms = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # C, A, D of one parameter
+
+
+def shapes(case: TrainCase) -> dict[str, tuple[int, ...]]:
+    """The parameters of a case by name, in order: ``SHAPES``, then ``FROZEN`` if it has one."""
+    return {**SHAPES, **FROZEN} if case.frozen else dict(SHAPES)
 
 
 def landscape(case: TrainCase) -> tuple[list[torch.Tensor], list[Terms | None]]:
@@ -135,14 +146,14 @@ def landscape(case: TrainCase) -> tuple[list[torch.Tensor], list[Terms | None]]:
     the unused parameter), from the case's seed (module docstring)."""
     rng = random.Random(case.seed)
     starts, terms = [], []
-    for name, shape in SHAPES.items():
+    for name, shape in shapes(case).items():
         rows = [_coordinate(rng, case.loss_scale) for _ in range(int(torch.Size(shape).numel()))]
         start, curvature, target, quartic = (
             torch.tensor([row[j] for row in rows], dtype=torch.float64).reshape(shape)
             for j in range(4)
         )
         starts.append(start)
-        terms.append(None if name == "unused" else (curvature, target, quartic))
+        terms.append(None if name in FROZEN else (curvature, target, quartic))
     return starts, terms
 
 
@@ -188,18 +199,24 @@ def _param_spec(params: list[torch.Tensor], case: TrainCase):
     ]
 
 
-def train(make, case: TrainCase, observation: dict) -> None:
-    """Run the training loop, recording into ``observation`` (errors included)."""
+def train(make, case: TrainCase, observation: dict, watch=None) -> None:
+    """Run the training loop, recording into ``observation`` (errors included); ``watch``, if
+    given, is called with the optimiser and the step after building it (0) and after each step
+    (``checks/adam_api``)."""
     params, loss_fn = build_model(case)
     trajectory = observation["trajectory"] = [[flat(param) for param in params]]
     call, step = "the constructor", 0
     try:
         optimizer = make(_param_spec(params, case))
+        if watch is not None:
+            watch(optimizer, 0)
         for step in range(1, case.steps + 1):
             if case.closure:
                 losses = []
 
-                def closure(optimizer=optimizer, losses=losses):
+                def closure(optimizer=optimizer, losses=losses, step=step):
+                    if not torch.is_grad_enabled() and observation["closure_no_grad"] is None:
+                        observation["closure_no_grad"] = step
                     optimizer.zero_grad()
                     loss = loss_fn()
                     loss.backward()
@@ -208,6 +225,8 @@ def train(make, case: TrainCase, observation: dict) -> None:
 
                 call = "step(closure)"
                 returned = optimizer.step(closure)
+                if not losses and observation["closure_not_called"] is None:
+                    observation["closure_not_called"] = step
                 _check_closure(observation, step, returned, losses)
             else:
                 call = "zero_grad()"
@@ -217,6 +236,8 @@ def train(make, case: TrainCase, observation: dict) -> None:
                 call = "step()"
                 optimizer.step()
             trajectory.append([flat(param) for param in params])
+            if watch is not None:
+                watch(optimizer, step)
             if step == case.reload_at:
                 call = "state_dict() / load_state_dict()"
                 saved = copy.deepcopy(optimizer.state_dict())
@@ -255,18 +276,21 @@ def new_observation(answer) -> dict:
         "error": None,
         "zero_grad_kept": None,
         "closure_return": None,
+        "closure_no_grad": None,
+        "closure_not_called": None,
         "subclasses_optimizer": is_class and issubclass(answer, torch.optim.Optimizer),
     }
 
 
 def trajectory_mismatch(case: TrainCase, got: list, want: list) -> Finding | None:
     """The first step, parameter and element where the updates differ (module docstring)."""
-    mismatch = compare.first_update_mismatch(got, want, "float64", tuple(SHAPES.values()))
+    named = shapes(case)
+    mismatch = compare.first_update_mismatch(got, want, "float64", tuple(named.values()))
     if mismatch is None:
         return None
     step, param = mismatch.step, mismatch.param
-    name = list(SHAPES)[param]
-    offset = _offset(mismatch.index, SHAPES[name])
+    name = list(named)[param]
+    offset = _offset(mismatch.index, named[name])
     value_want, value_got = want[step][param][offset], got[step][param][offset]
     details = {
         "step": step,
@@ -318,7 +342,7 @@ def _case_findings(test, case: TrainCase, got: dict, want: dict) -> Finding | No
         return Finding(
             "side_condition",
             f"{case.label()}: after zero_grad() before step {kept['step']}, parameter "
-            f"{kept['param']} ({list(SHAPES)[kept['param']]}) still had a nonzero gradient: "
+            f"{kept['param']} ({list(shapes(case))[kept['param']]}) still had a nonzero gradient: "
             "zero_grad() must clear every parameter's .grad (set it to None or zero it).",
             case.id,
             kept,

@@ -1,0 +1,39 @@
+"""Does a missing answer get one line that leads with its cause?"""
+
+from __future__ import annotations
+
+from autograder.absent import explain
+
+SYNTAX = (
+    "cell 17 (grade_id nesterov_step): syntax error (line 4: invalid syntax); the rest of the "
+    "cell is still graded."
+)
+UNRELATED = "cell 47: NameError: name 'TORCH_OPTIMISERS' is not defined"
+
+
+def test_syntax_error_in_the_answer_cell_leads():
+    """Is a syntax error in the answer's own cell the cause, with its line and the grade_id
+    (not a cell number Jupyter does not show)?"""
+    message = explain("nesterov_step", [UNRELATED, SYNTAX], ["sgd_step"]).message
+    assert message.startswith("`nesterov_step` could not be read: syntax error at line 4")
+    assert "grade_id is `nesterov_step`" in message and "cell 17" not in message
+    assert "still graded" not in message and "TORCH_OPTIMISERS" not in message
+
+
+def test_a_near_name_is_suggested():
+    """Is a typo in the name answered with "did you mean"?"""
+    message = explain("rmsprop_step", [], ["sgd_step", "rmsprop_stpe"]).message
+    assert "`rmsprop_stpe` is: did you mean `rmsprop_step`?" in message
+
+
+def test_no_near_name_is_invented():
+    """Is no name suggested when nothing defined is close (and unrelated cells not blamed)?"""
+    finding = explain("adam_step", [UNRELATED], ["sgd_step", "MySGD"])
+    assert "did you mean" not in finding.message and "TORCH_OPTIMISERS" not in finding.message
+    assert finding.message.startswith("`adam_step` is not defined: write it")
+
+
+def test_another_cells_syntax_error_is_not_blamed_on_an_answer_cell():
+    """Is a syntax error in another answer's cell left out of this answer's line?"""
+    finding = explain("adam_step", [SYNTAX], [])
+    assert "syntax" not in finding.message
