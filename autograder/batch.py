@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import gradebook, instructor, paths, picture, report
 from .grade import judge_run, plan
-from .load import Submission, load_submission
+from .load import Submission, read_submission
 from .result import SubmissionResult
 from .sandbox import Limits, Run, Sandbox
 
@@ -181,8 +181,9 @@ def main(
 
 
 def _grade_one(student: str, path: Path, sandbox: Sandbox, planned) -> tuple[Submission, Run]:
-    """Load one submission and run it in the sandbox; the caller judges the run."""
-    submission = load_submission(path, student)
+    """Read one submission and run it in the sandbox (which parses it); the caller judges the
+    run."""
+    submission = read_submission(path, student)
     return submission, sandbox.run(submission, planned)
 
 

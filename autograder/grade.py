@@ -63,7 +63,8 @@ def judge_run(
     problems = submission.problems + run.load_errors
     results = [_judge(test, run, problems, limits, hidden) for test in planned]
     results += list((unavailable or {}).values())
-    return SubmissionResult(submission.student, results, submission.source, run.protections)
+    source = run.source or submission.source  # the sandbox parses what the grader only read
+    return SubmissionResult(submission.student, results, source, run.protections)
 
 
 def _judge(test: PlannedTest, run: Run, problems: list[str], limits, hidden: bool) -> TestResult:
