@@ -11,10 +11,13 @@ student whose JSON records the same submission (its SHA-256) and the same case s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -27,6 +30,7 @@ from .sandbox import Limits, Run, Sandbox
 
 SUFFIXES = (".ipynb", ".py")
 IGNORED_FOLDERS = {".ipynb_checkpoints", "__pycache__", ".git"}
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def discover(paths: list[Path]) -> tuple[dict[str, Path], list[str]]:
@@ -108,6 +112,7 @@ def main(
     hidden: bool = True,
     timeout: float = 20.0,
     memory_mb: int = 2048,
+    budget: float = 0.0,
 ) -> int:
     """Grade every submission under ``paths`` into ``out``; 0 when every one was graded."""
     out = Path(out)
@@ -132,21 +137,21 @@ def main(
             results[student] = previous
         else:
             todo.append((student, path))
-    sandbox = Sandbox(Limits(timeout=timeout, memory_mb=memory_mb))
+    sandbox = Sandbox(Limits(timeout=timeout, memory_mb=memory_mb, budget=budget))
     failed = 0
     started = time.monotonic()
     try:
         with (
+            _stopped_by_signals(),
             _progress(len(students), len(results)) as bar,
             ThreadPoolExecutor(max_workers=jobs or _cores()) as pool,
         ):
             # The workers load and run submissions in the sandbox; this thread judges and writes
             # each finished one meanwhile, so that every worker's next child is already running.
-            futures = {
-                pool.submit(_grade_one, student, path, sandbox, planned): student
-                for student, path in todo
-            }
+            futures = {}
             try:
+                for student, path in todo:
+                    futures[pool.submit(_grade_one, student, path, sandbox, planned)] = student
                 for future in as_completed(futures):
                     student = futures[future]
                     try:
@@ -166,9 +171,14 @@ def main(
                         print(f"{student}: not graded ({error!r})", file=sys.stderr)
                     bar.update(1)
             except KeyboardInterrupt:
+                sandbox.close()  # stop every child now: the workers return at once
                 for future in futures:
                     future.cancel()
                 raise
+    except KeyboardInterrupt as stop:
+        name = signal.Signals(getattr(stop, "signum", signal.SIGINT)).name
+        print(f"Stopped by {name}: {len(results)} of {len(students)} graded.", file=sys.stderr)
+        return 128 + getattr(stop, "signum", signal.SIGINT)
     finally:
         sandbox.close()
         if results:
@@ -178,6 +188,35 @@ def main(
         _gradescope(ordered, out, time.monotonic() - started)
     print(gradebook.summary(ordered), file=sys.stderr)
     return 0 if not failed and len(results) == len(students) else 1
+
+
+class Stopped(KeyboardInterrupt):
+    """The grader received SIGTERM or SIGHUP (its terminal closed): stop as on Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stopped_by_signals():
+    """SIGINT, SIGTERM and SIGHUP stop the batch, once: the sandbox is torn down (its children
+    killed, its folders removed) before the grader exits. Only the main thread can do this."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        for number in STOP_SIGNALS:  # a second signal must not interrupt the tearing down
+            signal.signal(number, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _grade_one(student: str, path: Path, sandbox: Sandbox, planned) -> tuple[Submission, Run]:

@@ -39,7 +39,14 @@ def main() -> None:
 )
 @click.option("--timeout", default=20.0, show_default=True, help="Seconds allowed per test.")
 @click.option("--memory", default=2048, show_default=True, help="MiB allowed per submission.")
-def grade(paths, out, formats, jobs, force, public_only, timeout, memory) -> None:
+@click.option(
+    "--budget",
+    default=0.0,
+    show_default="6 x --timeout",
+    help="Seconds allowed per submission, wall-clock and CPU, for reading it and all its tests "
+    "together (retries included), on top of --timeout per test.",
+)
+def grade(paths, out, formats, jobs, force, public_only, timeout, memory, budget) -> None:
     """Grade notebooks, .py files, or folders of them (nbgrader's submitted/ layout included)."""
     from . import forkserver
 
@@ -56,6 +63,7 @@ def grade(paths, out, formats, jobs, force, public_only, timeout, memory) -> Non
             hidden=not public_only,
             timeout=timeout,
             memory_mb=memory,
+            budget=budget,
         )
     )
 

@@ -4,8 +4,9 @@ torch is made single-threaded first (intra-op and inter-op pools, OpenMP and MKL
 environment), so that forking never copies a process with worker threads, and so that a child's
 CPU time is its own. Plotting libraries are preloaded too (with a non-interactive backend): most
 notebooks import them at the top, and importing them in every child would cost a second each.
-So are the course's own helpers the notebook imports, and torch.optim's tripwire (every child
-installs it before running student code; done here once, the child finds it in place).
+So are the course's own helpers the notebook imports, torch.optim's tripwire (every child
+installs it before running student code; done here once, the child finds it in place), and what
+torch would otherwise import lazily in the child (``torch.func`` and ``torch._dynamo``).
 """
 
 import contextlib
@@ -21,6 +22,13 @@ torch.set_num_threads(1)
 with contextlib.suppress(RuntimeError):  # already set (the pool exists): nothing to do
     torch.set_num_interop_threads(1)
 
+# What torch imports lazily, the first time an answer uses it: ``torch.func`` (grad, vmap, jacrev
+# ...) imports ``torch._dynamo``, which replaces ``torch.manual_seed`` by a wrapper. Imported
+# there, after the guard's snapshot, it would look like the student's patch (and cost seconds in
+# every child); imported here, it is part of the torch every child starts from.
+import torch._dynamo  # noqa: E402
+import torch.autograd.functional  # noqa: E402
+import torch.func  # noqa: E402
 import torch.nn.functional  # noqa: E402
 import torch.optim  # noqa: E402
 
