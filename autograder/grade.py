@@ -125,6 +125,11 @@ def _explained(result: TestResult, problems: list[str], limits) -> TestResult:
             continue
         if any(hint in finding.message for hint in MEMORY_HINTS):
             finding.message += f"\n(The grader allows {limits.memory_mb} MiB of memory.)"
+        if "No space left on device" in finding.message:
+            finding.message += (
+                f"\n(Your code's folder holds at most {limits.disk_mb} MiB in {limits.files} "
+                "files.)"
+            )
         if "File too large" in finding.message:
             finding.message += (
                 f"\n(Your code wrote more than {limits.output_bytes >> 20} MiB: printed output "

@@ -11,6 +11,7 @@ torch would otherwise import lazily in the child (``torch.func`` and ``torch._dy
 
 import contextlib
 import os
+import tempfile
 
 for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[variable] = "1"
@@ -25,8 +26,12 @@ with contextlib.suppress(RuntimeError):  # already set (the pool exists): nothin
 # What torch imports lazily, the first time an answer uses it: ``torch.func`` (grad, vmap, jacrev
 # ...) imports ``torch._dynamo``, which replaces ``torch.manual_seed`` by a wrapper. Imported
 # there, after the guard's snapshot, it would look like the student's patch (and cost seconds in
-# every child); imported here, it is part of the torch every child starts from.
-import torch._dynamo  # noqa: E402
+# every child); imported here, it is part of the torch every child starts from. Its import makes
+# a compilation cache folder, left in /tmp for good unless it goes elsewhere: a folder removed here.
+with tempfile.TemporaryDirectory(prefix="autograder-preload-") as _cache:
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = _cache
+    import torch._dynamo
+del os.environ["TORCHINDUCTOR_CACHE_DIR"]
 import torch.autograd.functional  # noqa: E402
 import torch.func  # noqa: E402
 import torch.nn.functional  # noqa: E402
