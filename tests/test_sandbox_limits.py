@@ -19,7 +19,7 @@ import pytest
 from autograder import batch
 from autograder.grade import judge_run, plan
 from autograder.load import read_submission
-from autograder.sandbox import Limits, Sandbox, supervisor
+from autograder.sandbox import Limits, Sandbox, attempt
 from autograder.sandbox.confine import disk_used
 
 pytestmark = pytest.mark.slow
@@ -78,7 +78,7 @@ def test_a_paused_grader_reads_waiting_messages_before_declaring_a_timeout(tmp_p
     state = {"armed": False, "fired": False}
     real_monotonic, real_poll = time.monotonic, multiprocessing.connection.Connection.poll
     clock = types.SimpleNamespace(monotonic=lambda: real_monotonic() + offset[0], sleep=time.sleep)
-    monkeypatch.setattr(supervisor, "time", clock)
+    monkeypatch.setattr(attempt, "time", clock)
 
     def poll(self, wait=0.0):
         if state["armed"] and not state["fired"]:
@@ -89,7 +89,7 @@ def test_a_paused_grader_reads_waiting_messages_before_declaring_a_timeout(tmp_p
                 return False
         return real_poll(self, wait)
 
-    real_handle = supervisor._Attempt._handle
+    real_handle = attempt._Attempt._handle
 
     def handle(self, message):
         answer = real_handle(self, message)
@@ -98,7 +98,7 @@ def test_a_paused_grader_reads_waiting_messages_before_declaring_a_timeout(tmp_p
         return answer
 
     monkeypatch.setattr(multiprocessing.connection.Connection, "poll", poll)
-    monkeypatch.setattr(supervisor._Attempt, "_handle", handle)
+    monkeypatch.setattr(attempt._Attempt, "_handle", handle)
     result, _ = _grade(tmp_path, SGD + MOMENTUM, Limits(timeout=timeout))
     assert state["fired"]
     assert result.test("momentum").passed, result.test("momentum").feedback
