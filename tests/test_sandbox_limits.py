@@ -21,16 +21,10 @@ from autograder.grade import judge_run, plan
 from autograder.load import read_submission
 from autograder.sandbox import Limits, Sandbox, attempt
 from autograder.sandbox.confine import disk_used
+from tests.test_sandbox import MOMENTUM
 
 pytestmark = pytest.mark.slow
 
-MOMENTUM = """
-def momentum_step(param, grad, state, *, lr, momentum):
-    buf = state.get("buf")
-    buf = grad.clone() if buf is None else buf.mul_(momentum).add_(grad)
-    state["buf"] = buf
-    param.sub_(lr * buf)
-"""
 SGD = "def sgd_step(param, grad, state, *, lr):\n    param.sub_(lr * grad)\n"
 
 # Writes one frame, as the child's grader code would, into the channel (the only descriptor the
