@@ -157,9 +157,13 @@ class _Attempt:
             if inbox.closed:
                 return
             now = time.monotonic()
+            if now >= self.budget.deadline + GRACE_SECONDS:  # past it, whatever it still sends
+                self.killed = "budget"
+                process.kill()
+                return
             overdue = now >= self.deadline
             wait = 0.0 if overdue else min(self.deadline - now, POLL_SECONDS)
-            if overdue and inbox.partial and now < self.budget.deadline + GRACE_SECONDS:
+            if overdue and inbox.partial:
                 wait = PARTIAL_SECONDS  # the rest of a message the child is writing
             if connection.poll(wait):
                 inbox.feed()
@@ -272,9 +276,9 @@ class _Attempt:
 
     def _charge(self, wall: float) -> None:
         """Count the child's CPU time against the budget: as its supervisor measured it, or,
-        when the supervisor did not report (killed), the child's wall-clock time."""
-        reported = self.exit.get("cpu") if self.exit else None
-        self.budget.cpu_used += reported if reported is not None else wall
+        when the grader killed it (its supervisor's word may be a forgery), its wall-clock time."""
+        reported = self.exit.get("cpu") if self.exit and not self.killed else None
+        self.budget.cpu_used += max(0.0, reported) if reported is not None else wall
 
     def _settle(self, exitcode, output: str) -> list[PlannedTest]:
         """Attribute how the child ended to its phase; the tests a fresh child must run."""
