@@ -10,6 +10,7 @@ torch would otherwise import lazily in the child (``torch.func`` and ``torch._dy
 """
 
 import contextlib
+import gc
 import os
 import tempfile
 
@@ -48,3 +49,9 @@ tripwire.install()
 for optional in ("numpy", "matplotlib.pyplot", "autograder.surfaces", "autograder.sketch"):
     with contextlib.suppress(ImportError):
         __import__(optional)
+
+# Everything above lives as long as the fork server: out of the garbage collector's sight, so that
+# no child's collection walks (and, copy-on-write, copies) the million objects torch and sympy
+# made. Cheaper children, the very same objects.
+gc.collect()
+gc.freeze()
