@@ -10,8 +10,9 @@ What the kernel does not remove is on disk: the scratch folder (``/tmp/autograde
   the grader ends) and starts a *janitor*, a small process in a session of its own that waits for
   the grader to close its pipe: when the pipe closes without a word (the grader died), the
   janitor removes the folder, the cgroups and ``multiprocessing``'s folder within seconds;
-* ``sweep`` (every new ``Scratch``) removes the folders whose lock nobody holds and the empty
-  ``autograder-*`` cgroups a minute old: what a grader killed together with its janitor left.
+* ``sweep`` (every new ``Scratch``) removes the folders whose lock nobody holds (a folder
+  without a lock only after a day: an older grader's) and the empty ``autograder-*`` cgroups a
+  minute old: what a grader killed together with its janitor left.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from pathlib import Path
 PREFIX = "autograder-sandbox-"
 LOCK = ".lock"
 CGROUP_BASES = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
-STALE_SECONDS = 60.0  # an unlocked folder or an empty cgroup this old belongs to nobody
+STALE_SECONDS = 60.0  # an empty cgroup this old belongs to nobody
+LOCKLESS_SECONDS = 86_400.0  # a folder without a lock (being made, or an older grader's): by age
 CLOSED = b"closed\n"  # what a grader that closes its sandbox tells the janitor
 
 JANITOR = """
@@ -111,7 +113,7 @@ def _abandoned(path: Path) -> bool:
         fd = os.open(path / LOCK, os.O_RDWR | os.O_CLOEXEC)
     except FileNotFoundError:  # a folder being made, or one from before locks: by its age
         with contextlib.suppress(OSError):
-            return time.time() - path.stat().st_mtime > STALE_SECONDS
+            return time.time() - path.stat().st_mtime > LOCKLESS_SECONDS
         return False
     except OSError:
         return False
