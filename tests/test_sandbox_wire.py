@@ -122,9 +122,10 @@ def sgd_step(param, grad, state, *, lr):
 
 @pytest.mark.slow
 def test_forged_packed_floats_in_the_channel_score_zero(tmp_path):
-    """Does a submission that writes malformed packed floats into every pipe it holds score 0 on
-    that test, with feedback saying so, its next test judged as usual; and is the channel the
-    only descriptor student code holds besides stdio?"""
+    """Does a submission that writes malformed packed floats into every pipe it holds score 0,
+    with feedback saying it wrote into the grader's channel (the whole submission: a forged one
+    never scores), never as a grader crash; and is the channel the only descriptor student code
+    holds besides stdio?"""
     from autograder.grade import grade, plan
     from autograder.load import read_submission
     from autograder.sandbox import Limits, Sandbox
