@@ -27,9 +27,10 @@ from .filenames import readable_id
 from .flags import escape_hatches
 from .grade import judge_run, plan, with_fresh
 from .load import Submission, read_submission
-from .result import SubmissionResult
+from .result import Finding, SubmissionResult, TestResult
 from .sandbox import Limits, Run, Sandbox
 from .sandbox.confine import can_confine
+from .spec import TEST_NAMES
 
 SUFFIXES = (".ipynb", ".py")
 IGNORED_FOLDERS = {".ipynb_checkpoints", "__pycache__", ".git"}
@@ -210,14 +211,15 @@ def main(
                             hidden=hidden,
                             unavailable=unavailable,
                         )
-                        result.flags = escape_hatches(submission.raw.decode("utf-8", "replace"))
+                        result.flags = _flags(submission, run)
                         _write_student(out, result, submission, cases_key, run.paths)
                         results[student] = result
-                        # After every student, so that it always agrees with the JSON files.
-                        _write_gradebook(results, out)
-                    except Exception as error:
+                    except Exception as error:  # the grader's fault: said, and a row of zeros
                         failed += 1
                         _say(f"{student}: not graded ({error!r})")
+                        results[student] = _not_graded(out, student, error)
+                    # After every student, so that it always agrees with the JSON files.
+                    _write_gradebook(results, out)
                     bar.update(1)
             except KeyboardInterrupt:
                 sandbox.close()  # stop every child now: the workers return at once
@@ -294,10 +296,35 @@ def _write_student(
         for test in result.tests
         if not test.passed and test.name in walked
     }
-    pictures = picture.pictures(failed, paths.reference_paths())
+    try:  # what the sandbox walked is untrusted data; a picture is never worth a lost row
+        pictures = picture.pictures(failed, paths.reference_paths())
+    except Exception:
+        pictures = {}
     report.write_reports(result, out, pictures=pictures, stem=filenames.stem(result.student))
     named = filenames.files(result.student)
     report.write_atomic(out / named["json"], json.dumps(data, indent=1) + "\n")
+
+
+def _flags(submission: Submission, run: Run) -> list[str]:
+    """The escape hatches of the file as stored and of the module text the sandbox decoded from
+    it before any student code ran (escapes in a notebook's JSON, a declared encoding)."""
+    found = escape_hatches(submission.raw.decode("utf-8", "replace"))
+    found += escape_hatches(run.source or "")
+    return list(dict.fromkeys(flag.split(" (line")[0] for flag in found).keys())
+
+
+def _not_graded(out: Path, student: str, error: Exception) -> SubmissionResult:
+    """Zeros for a student the grader failed on, written over any earlier result of theirs."""
+    sentence = (
+        f"The grader failed on this submission ({type(error).__name__}); ask your instructor."
+    )
+    result = SubmissionResult(
+        student, [TestResult.zero(name, Finding("crash", sentence)) for name in TEST_NAMES]
+    )
+    with contextlib.suppress(Exception):
+        named = filenames.files(student)
+        report.write_atomic(out / named["json"], json.dumps(result.to_dict(), indent=1) + "\n")
+    return result
 
 
 def _previous(out: Path, student: str, path: Path, cases_key: str) -> SubmissionResult | None:

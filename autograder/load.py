@@ -215,7 +215,7 @@ def _notebook_cells(text: str, problems: list[str]) -> list[tuple[str, str | Non
         nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
         grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
         grade_id = grade_id if isinstance(grade_id, str) else None
-        label = f"cell {number}" + (f" (grade_id {grade_id})" if grade_id else "")
+        label = f"cell {number}" + (f" (grade_id {_shown_id(grade_id)})" if grade_id else "")
         if grade_id in ANSWER_NAMES:
             seen[grade_id] = seen.get(grade_id, 0) + 1
         out.append((label, grade_id, source))
@@ -409,3 +409,10 @@ def _segment(lines: list[str], node: ast.stmt) -> str:
     """The source lines of a statement, decorators included."""
     first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
     return "\n".join(lines[first - 1 : node.end_lineno])
+
+
+def _shown_id(grade_id: str) -> str:
+    """A grade_id as a label may show it: one line of printable characters, at most 80 (a label
+    stands in a comment of the module text the report shows)."""
+    shown = "".join(char if char.isprintable() else "?" for char in str(grade_id))
+    return shown[:80] + ("..." if len(shown) > 80 else "")

@@ -108,16 +108,17 @@ def draw(student: dict, reference: dict | None) -> bytes:
 def _valid(path) -> bool:
     """Whether a path from the sandbox is what ``autograder.paths`` makes: it crossed a process
     boundary next to student code, so it is checked before it is drawn."""
-    if not isinstance(path, dict) or path.get("surface") not in surfaces.SURFACES:
+    surface = path.get("surface") if isinstance(path, dict) else None
+    if type(surface) is not str or surface not in surfaces.SURFACES:  # a list is unhashable
         return False
     points = path.get("points")
     return (
-        isinstance(points, list)
+        type(points) is list
         and 0 < len(points) <= MAX_POINTS
         and all(
-            isinstance(point, list | tuple)
+            type(point) is list
             and len(point) == 2
-            and all(isinstance(value, int | float) and math.isfinite(value) for value in point)
+            and all(type(value) is float and math.isfinite(value) for value in point)
             for point in points
         )
     )

@@ -154,7 +154,7 @@ def attacked(tmp_path_factory) -> dict[str, dict]:
     """The attacks and a correct student graded in one batch, with a secret in the grader's
     environment: every student's JSON, and the fork server's environment as the kernel shows it."""
     folder = tmp_path_factory.mktemp("attacks")
-    for attack in ATTACKS.glob("*.py"):
+    for attack in [*ATTACKS.glob("*.py"), *ATTACKS.glob("*.ipynb")]:
         shutil.copy(attack, folder / attack.name)
     shutil.copy(ROOT / "examples" / "submissions" / "alice.py", folder / "honest.py")
     out = tmp_path_factory.mktemp("gradebook")
@@ -287,3 +287,21 @@ def test_errors_on_hidden_cases_show_their_type_and_line_only():
     assert all("LEAK" not in f.message and "LEAK" not in json.dumps(f.details) for f in hidden)
     assert all("ValueError" in f.message and "line" in f.message for f in hidden)
     assert any("LEAK" in f.message for f in public)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HIDDEN, reason="the batch grader grades on hidden cases")
+def test_the_second_red_teams_attacks(attacked):
+    """Does the course's solution notebook that also imports scikit-learn keep full marks (the
+    sandbox may list folders it may not read), do flags survive a notebook written in JSON
+    escapes and a file in UTF-7, and does a forged pictures message cost its author a row of
+    zeros, not the row?"""
+    sklearn = attacked["correct_sklearn_import"]
+    assert sklearn["score"] == sklearn["max_score"], [t["feedback"] for t in sklearn["tests"]]
+    for hidden_flags in ("flag_hide_source_forge", "flag_hide_utf7"):
+        assert any("frame" in flag for flag in attacked[hidden_flags]["flags"]), hidden_flags
+    assert attacked["paths_crash"]["score"] == 0
+    # A grade_id with line breaks stays inside its label's comment line: no forged code shown.
+    source = attacked["flag_hide_source_forge"]["source"] or ""
+    forged = [line for line in source.splitlines() if "no tricks" in line]
+    assert forged and all(line.startswith("# --- ") for line in forged)

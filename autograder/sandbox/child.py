@@ -136,7 +136,7 @@ def _guest(job: dict, channel: Channel, protections: list[str], supervisor: int)
         private = job["tmp"]
         _redirect_output(job["output"])
         handles = confine.readable_handles()  # opened in the fork server, closed once confined
-        _close_inherited(channel, keep={fd for fd, _is_dir in handles})
+        _close_inherited(channel, keep={fd for fd, _is_dir, _rights in handles})
         os.chdir(private)
         os.environ.clear()
         os.environ.update(

@@ -311,13 +311,16 @@ def remove_pids_cgroup(name: str) -> None:
 
 
 @functools.cache
-def readable_paths() -> list[str]:
+def readable_paths() -> tuple[list[str], list[str]]:
     """What the guest may read: the Python installation and the system libraries, less
-    ``withheld_paths()``, and the student's files of this package (``boundary``).
+    ``withheld_paths()``, and the student's files of this package (``boundary``); and the folders
+    it may only list.
 
     The repository root is *not* among them (it holds ``solutions/``), nor are the package's
     instructor-only modules. Landlock only allows (a rule covers everything beneath a folder), so a
-    folder holding a withheld path is replaced by rules for each of its other entries.
+    folder holding a withheld path is replaced by rules for each of its other entries; that folder
+    itself, and this package's, may still be listed (Python's importer lists a folder to find a
+    module in it; names are no secret), not read.
     """
     roots = {sys.prefix, sys.base_prefix, sys.exec_prefix}
     roots |= {value for key, value in sysconfig.get_paths().items() if key != "data"}
@@ -330,9 +333,10 @@ def readable_paths() -> list[str]:
     roots = {os.path.realpath(root) for root in roots if root and os.path.exists(root)}
     roots = {root for root in roots if not _beneath(root, str(package))}
     withheld = [*withheld_paths(), str(package)]
-    allowed = {path for root in roots for path in _beneath_except(root, withheld)}
+    listed: set[str] = {str(package)}
+    allowed = {path for root in roots for path in _beneath_except(root, withheld, listed)}
     allowed |= {str(path) for path in boundary.student_files()}
-    return sorted(allowed)
+    return sorted(allowed), sorted(listed)
 
 
 def withheld_paths() -> list[str]:
@@ -351,9 +355,10 @@ def _beneath(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
-def _beneath_except(root: str, withheld: list[str]) -> list[str]:
+def _beneath_except(root: str, withheld: list[str], listed: set[str]) -> list[str]:
     """``root``, or, when a withheld path is beneath it, each of its entries that is not withheld
-    (recursively): the paths to allow so that everything beneath ``root`` but ``withheld`` is."""
+    (recursively): the paths to allow so that everything beneath ``root`` but ``withheld`` is.
+    Folders split so go into ``listed``."""
     if any(_beneath(root, path) for path in withheld):
         return []
     if not any(_beneath(path, root) for path in withheld) or not os.path.isdir(root):
@@ -362,24 +367,31 @@ def _beneath_except(root: str, withheld: list[str]) -> list[str]:
         entries = sorted(os.listdir(root))
     except OSError:
         return []
+    listed.add(root)
     # Resolved: a rule on a link (``.venv/lib64``) covers what it points to.
     paths = sorted({os.path.realpath(os.path.join(root, entry)) for entry in entries})
-    return [allowed for path in paths for allowed in _beneath_except(path, withheld)]
+    return [allowed for path in paths for allowed in _beneath_except(path, withheld, listed)]
 
 
 @functools.cache
-def readable_handles() -> tuple[tuple[int, bool], ...]:
-    """``readable_paths()`` opened once (``O_PATH``) in the fork server: children inherit them."""
-    return tuple(landlock.open_paths(readable_paths()))
+def readable_handles() -> tuple[tuple[int, bool, int], ...]:
+    """``readable_paths()`` opened once (``O_PATH``) in the fork server, each with its rights:
+    children inherit them."""
+    readable, listed = readable_paths()
+    read = landlock.EXECUTE | landlock.READ_FILE | landlock.READ_DIR
+    return tuple(
+        [(fd, is_dir, read) for fd, is_dir in landlock.open_paths(readable)]
+        + [(fd, is_dir, landlock.READ_DIR) for fd, is_dir in landlock.open_paths(listed)]
+    )
 
 
-def confine_filesystem(private: str, handles: tuple[tuple[int, bool], ...]) -> list[str]:
-    """Landlock: read ``readable_handles()``, write only ``private`` and /dev/null; the handles are
-    closed afterwards (the child needs them no more)."""
+def confine_filesystem(private: str, handles: tuple[tuple[int, bool, int], ...]) -> list[str]:
+    """Landlock: read (or list) ``readable_handles()``, write only ``private`` and /dev/null; the
+    handles are closed afterwards (the child needs them no more)."""
     try:
         return landlock.restrict(write=[private, "/dev/null"], read_handles=handles)
     finally:
-        for fd, _is_dir in handles:
+        for fd, _is_dir, _rights in handles:
             with contextlib.suppress(OSError):
                 os.close(fd)
 

@@ -76,13 +76,16 @@ def open_paths(paths: Iterable[str]) -> list[tuple[int, bool]]:
 
 
 def restrict(
-    *, read: Iterable[str] = (), write: Iterable[str], read_handles: Iterable[tuple[int, bool]] = ()
+    *,
+    read: Iterable[str] = (),
+    write: Iterable[str],
+    read_handles: Iterable[tuple[int, bool, int]] = (),
 ) -> list[str]:
     """Confine this process; the protections now active (empty when Landlock is unavailable).
 
-    ``read_handles`` are ``open_paths`` results (left open). Paths that do not exist are
-    skipped. Raises ``OSError`` if the kernel refuses a step after the ruleset was created (the
-    caller must then not run untrusted code).
+    ``read_handles`` are ``open_paths`` results with the read rights of each (left open). Paths
+    that do not exist are skipped. Raises ``OSError`` if the kernel refuses a step after the
+    ruleset was created (the caller must then not run untrusted code).
     """
     abi = abi_version()
     if abi < 1:
@@ -98,8 +101,8 @@ def restrict(
     try:
         for path in read:
             _allow(ruleset, path, EXECUTE | READ_FILE | READ_DIR)
-        for fd, is_dir in read_handles:
-            _add_rule(ruleset, fd, is_dir, EXECUTE | READ_FILE | READ_DIR, str(fd))
+        for fd, is_dir, rights in read_handles:
+            _add_rule(ruleset, fd, is_dir, rights & (EXECUTE | READ_FILE | READ_DIR), str(fd))
         for path in write:
             _allow(ruleset, path, fs)
         if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
