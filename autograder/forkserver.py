@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import tempfile
 from pathlib import Path
 
 PRELOAD = ["autograder.sandbox.preload"]
@@ -20,7 +21,7 @@ PRELOAD = ["autograder.sandbox.preload"]
 # The only variables of the grader's environment the fork server (and so every child) inherits:
 # the grader's own may hold an instructor's secrets (API tokens, cloud keys), and whatever a child
 # holds, student code can print into its feedback.
-ALLOWED_ENVIRONMENT = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH")
+ALLOWED_ENVIRONMENT = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "TMPDIR")
 FIXED_PATH = "/usr/local/bin:/usr/bin:/bin"  # not the grader's own (it names its home's tools)
 
 
@@ -40,6 +41,7 @@ def start() -> None:
     multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
     _make_importable()
     saved = dict(os.environ)
+    tempfile.gettempdir()  # cached now, from the grader's own environment, not the cleared one
     try:
         os.environ.clear()
         os.environ.update({key: saved[key] for key in ALLOWED_ENVIRONMENT if key in saved})
