@@ -98,6 +98,26 @@ class ClosureReturn(TypedDict):
     repr: str
 
 
+class RaisedError(TypedDict):
+    __pydantic_config__ = STRICT  # type: ignore[misc]
+    type: str
+    message: str
+
+
+class StepSignature(TypedDict, total=False):
+    __pydantic_config__ = STRICT  # type: ignore[misc]
+    step_required: list[str]
+    step_takes_closure: bool
+
+
+class ApiFacts(TypedDict, total=False):
+    __pydantic_config__ = STRICT  # type: ignore[misc]
+    default_keys: list[str]
+    state_entries: int
+    float32_state: list[str]
+    group_reads: list[str]
+
+
 class TrainObservation(TypedDict):
     __pydantic_config__ = STRICT  # type: ignore[misc]
     case: str
@@ -105,6 +125,11 @@ class TrainObservation(TypedDict):
     error: ErrorInfo | None
     zero_grad_kept: Where | None
     closure_return: ClosureReturn | None
+    closure_no_grad: int | None
+    closure_not_called: int | None
+    none_grad: NotRequired[RaisedError | None]
+    step_signature: NotRequired[StepSignature]
+    api: NotRequired[ApiFacts]
     subclasses_optimizer: bool
     forbidden: list[str]
     defaults: NotRequired[dict[str, float | int | str | list[float | int]]]
