@@ -2,8 +2,10 @@
 
 Built from what loading found (``Submission.problems``, the names each chunk defines), never by
 reading the file again. In order: a syntax error in the answer's own cell ("syntax error at line
-4 of the cell whose grade_id is `nesterov_step`"); a file that could not be read at all; a name
-close to the answer's ("did you mean `rmsprop_step`?", ``difflib``); else where to write it.
+4 of the cell whose grade_id is `nesterov_step`"); its own cell raising before it defines the
+answer (the stub's ``raise NotImplementedError`` left above a pasted answer); a file that could
+not be read at all; a name close to the answer's ("did you mean `rmsprop_step`?", ``difflib``);
+else where to write it.
 Problems in cells that no answer needs are not mentioned: they are not why this answer is
 missing.
 """
@@ -13,14 +15,19 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from .result import Finding
+from .spec import ANSWER_NAMES
 
 # A problem of ``load``: "cell 17 (grade_id nesterov_step): syntax error (line 4: invalid
 # syntax; ...); ...". The cell's number is not shown to students (Jupyter shows none).
 _SYNTAX = re.compile(r"\(grade_id (?P<id>[^)]+)\): syntax error \((?P<what>.*?)\);")
 _ANY_SYNTAX = re.compile(r"^(?P<where>[^()]*?): syntax error \((?P<what>.*?)\);")
 _LINE = re.compile(r"line (?P<line>\d+): (?P<message>[^;]*)")
+# An answer cell that raised when it ran (``load.exec_chunk``, in the self-check): "cell 52
+# (grade_id FLASHCARD_ANSWERS), line 1: NotImplementedError: Replace this line ...".
+_RAISED = re.compile(r"\(grade_id (?P<id>[^)]+)\), line \d+: (?P<type>\w+): (?P<message>.*)")
 # Problems that mean nothing of the file could be used.
 _WHOLE_FILE = ("not valid JSON", "not a notebook", "Could not read", "was stopped", "crashed")
 
@@ -33,6 +40,15 @@ def explain(answer: str, problems: Iterable[str], defined: Iterable[str]) -> Fin
         if match and match.group("id") == answer:
             return Finding(
                 "missing", _syntax(answer, match.group("what")), None, {"answer": answer}
+            )
+    for stop in stops(problems):
+        if stop.grade_id == answer:
+            return Finding(
+                "missing",
+                f"`{answer}` is not defined: the cell whose grade_id is `{answer}` {stop.raises} "
+                "before it defines it. " + stop.fix,
+                None,
+                {"answer": answer},
             )
     elsewhere = [problem for problem in problems if _ANY_SYNTAX.search(problem)]
     whole = [problem for problem in problems if any(word in problem for word in _WHOLE_FILE)]
@@ -75,3 +91,46 @@ def _syntax(answer: str, what: str) -> str:
         f"`{answer}` could not be read: syntax error{where} of the cell whose grade_id is "
         f"`{answer}`{reason}. Fix that line and run the cell again."
     )
+
+
+@dataclass(frozen=True)
+class Stop:
+    """An answer cell that raises when it runs: where Restart & Run All would stop."""
+
+    grade_id: str
+    type: str
+    message: str
+
+    @property
+    def stub(self) -> bool:
+        return self.type == "NotImplementedError"
+
+    @property
+    def raises(self) -> str:
+        if self.stub:
+            return "stops at the stub's `raise NotImplementedError`"
+        return f"raises {self.type} ({self.message[:200]})"
+
+    @property
+    def fix(self) -> str:
+        if self.stub:
+            return "Delete that line (your answer goes in its place) and run the cell again."
+        return "Fix it and run the cell again."
+
+    def warning(self) -> str:
+        """The self-check's line: the notebook cannot run top to bottom."""
+        return (
+            f"Restart & Run All would stop at the cell whose grade_id is `{self.grade_id}`: it "
+            f"{self.raises}. {self.fix}"
+        )
+
+
+def stops(problems: Iterable[str]) -> list[Stop]:
+    """The answer cells that raised when they ran, once each, in order."""
+    found: dict[str, Stop] = {}
+    for problem in problems:
+        match = _RAISED.search(problem)
+        if match and match.group("id") in ANSWER_NAMES:
+            stop = Stop(match.group("id"), match.group("type"), match.group("message").strip())
+            found.setdefault(stop.grade_id, stop)
+    return list(found.values())

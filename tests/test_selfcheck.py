@@ -312,3 +312,70 @@ def test_assignment_pytest_reads_the_notebook_beside_it(root, tmp_path, release,
     shutil.copytree(root / release / "optimisation", folder)
     out = run_assignment_pytest(folder, None, root=root)
     assert summary in out.splitlines()[-1], out
+
+
+# --- Restart & Run All ------------------------------------------------------------------------
+
+STUB_RAISE = 'raise NotImplementedError("Replace this line with your answer.")\n'
+# The old flash-card layout, filled in as students did: the dict above the stub's raise.
+FILLED_ABOVE_THE_RAISE = 'FLASHCARD_ANSWERS = {"rule-w6m9": "adam"}\n' + STUB_RAISE
+SGD_STUB = "def sgd_step(param, grad, state, *, lr):\n    " + STUB_RAISE
+
+
+def answer_notebook(path: Path, cells: dict[str, str]) -> Path:
+    """A notebook of answer cells, grade_id -> source."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    for grade_id, source in cells.items():
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["nbgrader"] = {"grade_id": grade_id, "solution": True, "grade": False}
+        notebook.cells.append(cell)
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_the_report_warns_where_restart_and_run_all_would_stop(tmp_path, capsys):
+    """Does the report warn, after its total, that the notebook would stop at an answer cell
+    that still raises the stub's NotImplementedError, naming its grade_id, even though the
+    flash cards it defined before raising are checked (a stub's raise inside a function body
+    is no such stop)?"""
+    path = answer_notebook(
+        tmp_path / "filled.ipynb",
+        {"FLASHCARD_ANSWERS": FILLED_ABOVE_THE_RAISE, "sgd_step": SGD_STUB},
+    )
+    selfcheck.main(path=path, tests=["flashcards", "sgd"])
+    lines = capsys.readouterr().out.splitlines()
+    assert "No answer for cards" in "\n".join(lines)  # the dict was read
+    assert lines[-2].startswith("  public cases:")
+    assert lines[-1].startswith("  ⚠ Restart & Run All would stop at the cell whose grade_id is ")
+    assert "`FLASHCARD_ANSWERS`" in lines[-1] and "raise NotImplementedError" in lines[-1]
+    assert "sgd_step" not in lines[-1]
+
+
+def test_an_answer_left_undefined_by_its_raise_is_said_once(tmp_path, capsys):
+    """When the stub's raise stops its cell before the answer is defined, does the test's one
+    line say so, without the same warning again below the total?"""
+    below = STUB_RAISE + 'FLASHCARD_ANSWERS = {"rule-w6m9": "adam"}\n'
+    path = answer_notebook(tmp_path / "below.ipynb", {"FLASHCARD_ANSWERS": below})
+    selfcheck.main(path=path, tests=["flashcards"])
+    out = capsys.readouterr().out
+    assert out.count("raise NotImplementedError") == 1
+    assert "stops at the stub's `raise NotImplementedError` before it defines it" in out
+
+
+def test_an_empty_flashcard_dict_is_not_called_undefined(tmp_path):
+    """Is ``FLASHCARD_ANSWERS = {}`` told it is empty, not that it is not defined?"""
+    path = answer_notebook(
+        tmp_path / "empty.ipynb", {"FLASHCARD_ANSWERS": "FLASHCARD_ANSWERS = {}"}
+    )
+    feedback = selfcheck.run(path, ["flashcards"]).feedback("flashcards")
+    assert "`FLASHCARD_ANSWERS` is empty" in feedback and "not defined" not in feedback
+
+
+def test_assignment_pytest_warns_where_restart_and_run_all_would_stop(root, tmp_path):
+    """Does the assignment's ``pytest`` warn about an answer cell that still raises, by grade_id?"""
+    path = answer_notebook(tmp_path / "filled.ipynb", {"FLASHCARD_ANSWERS": FILLED_ABOVE_THE_RAISE})
+    out = run_assignment_pytest(root / "solutions" / "optimisation", path, "-k", "flashcards")
+    assert "UserWarning: Restart & Run All would stop at the cell whose grade_id is " in out
+    assert "`FLASHCARD_ANSWERS`" in out
