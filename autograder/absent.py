@@ -12,6 +12,7 @@ missing.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import re
 from collections.abc import Iterable
@@ -21,10 +22,15 @@ from .result import Finding
 from .spec import ANSWER_NAMES
 
 # A problem of ``load``: "cell 17 (grade_id nesterov_step): syntax error (line 4: invalid
-# syntax; ...); ...". The cell's number is not shown to students (Jupyter shows none).
-_SYNTAX = re.compile(r"\(grade_id (?P<id>[^)]+)\): syntax error \((?P<what>.*?)\);")
-_ANY_SYNTAX = re.compile(r"^(?P<where>[^()]*?): syntax error \((?P<what>.*?)\);")
-_LINE = re.compile(r"line (?P<line>\d+): (?P<message>[^;]*)")
+# syntax in 'for i in range(3)'; line 9: ...); ...", the broken line's text as a Python string
+# literal (it may hold ";" or ")"). The cell's number is not shown to students (Jupyter shows
+# none).
+_SYNTAX = re.compile(r"\(grade_id (?P<id>[^)]+)\): syntax error \((?P<what>.*)\);")
+_ANY_SYNTAX = re.compile(r"^(?P<where>[^()]*?): syntax error \((?P<what>.*)\);")
+_LITERAL = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
+_LINE = re.compile(
+    rf"line (?P<line>\d+): (?P<message>.*?)(?: in (?P<text>{_LITERAL}))?(?:; line \d+: |$)", re.S
+)
 # An answer cell that raised when it ran (``load.exec_chunk``, in the self-check): "cell 52
 # (grade_id FLASHCARD_ANSWERS), line 1: NotImplementedError: Replace this line ...".
 _RAISED = re.compile(r"\(grade_id (?P<id>[^)]+)\), line \d+: (?P<type>\w+): (?P<message>.*)")
@@ -70,7 +76,7 @@ def explain(answer: str, problems: Iterable[str], defined: Iterable[str]) -> Fin
         return Finding(
             "missing",
             f"`{answer}` is not defined, perhaps because of the syntax error in "
-            f"{match.group('where')} ({match.group('what')}): fix it first.",
+            f"{match.group('where')} ({_said(match.group('what'))}): fix it first.",
             None,
             {"answer": answer},
         )
@@ -84,13 +90,30 @@ def explain(answer: str, problems: Iterable[str], defined: Iterable[str]) -> Fin
 
 
 def _syntax(answer: str, what: str) -> str:
-    match = _LINE.search(what)
+    match = _LINE.match(what)
     where = f" at line {match.group('line')}" if match else ""
     reason = f" ({match.group('message').strip()})" if match else f" ({what})"
+    quoted = f": {_quoted(match.group('text'))}" if match and match.group("text") else ""
     return (
         f"`{answer}` could not be read: syntax error{where} of the cell whose grade_id is "
-        f"`{answer}`{reason}. Fix that line and run the cell again."
+        f"`{answer}`{reason}{quoted}. Fix that line and run the cell again."
     )
+
+
+def _said(what: str) -> str:
+    """The first broken line of a file or unnamed cell: "line 3: expected ':', at `def ...`"."""
+    match = _LINE.match(what)
+    if not match:
+        return what
+    said = f"line {match.group('line')}: {match.group('message').strip()}"
+    return said + (f", at {_quoted(match.group('text'))}" if match.group("text") else "")
+
+
+def _quoted(literal: str) -> str:
+    """The student's broken line, from its string literal, as a code span (in quotes if it
+    holds a backtick, which would end the span)."""
+    text = ast.literal_eval(literal)
+    return f"'{text}'" if "`" in text else f"`{text}`"
 
 
 @dataclass(frozen=True)

@@ -283,7 +283,8 @@ def _parse(source: str, label: str, problems: list[str]) -> list[tuple[str, ast.
         piece_tree = _try_parse(piece)
         if piece_tree is None:
             error = _syntax_error(piece)
-            broken.append(f"line {start + (error.lineno or 1)}: {error.msg}")
+            text = f" in {error.text.strip()[:120]!r}" if (error.text or "").strip() else ""
+            broken.append(f"line {start + (error.lineno or 1)}: {error.msg}{text}")
         else:
             # Pad with blank lines so tracebacks point at the cell's own line numbers.
             pieces.append(("\n" * start + piece, ast.parse("\n" * start + piece)))

@@ -66,3 +66,16 @@ def test_stops_are_answer_cells_that_raise_once_each():
     ]
     assert "raises NameError (name 'np' is not defined)" in found[1].warning()
     assert "`FLASHCARD_ANSWERS`" in found[0].warning()
+
+
+def test_the_broken_line_is_quoted_whatever_it_holds():
+    """Is the broken line quoted as the student wrote it, even when it holds the characters
+    that end a problem's parts (``);``, ``;``, quotes), and the next broken line left out?"""
+    problem = (
+        "cell 17 (grade_id nesterov_step): syntax error (line 4: invalid syntax in "
+        "\"print('a'); f(x));\"; line 9: expected ':' in 'def g()'); the rest of the cell is "
+        "still graded."
+    )
+    message = explain("nesterov_step", [problem], []).message
+    assert "at line 4 of the cell whose grade_id is `nesterov_step` (invalid syntax)" in message
+    assert ": `print('a'); f(x));`. Fix that line" in message and "def g()" not in message

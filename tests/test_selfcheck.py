@@ -232,7 +232,7 @@ def test_reading_problems_explain_a_missing_answer(tmp_path):
     assert not check.passed
     feedback = check.feedback("sgd")
     assert "`sgd_step` is not defined" in feedback
-    assert "syntax error in syntax.py (line 3: expected ':')" in feedback
+    assert "syntax error in syntax.py (line 3: expected ':', at `def sgd_step(" in feedback
     assert len(feedback.splitlines()) == 2  # the score, then one line leading with the cause
 
 
@@ -379,3 +379,14 @@ def test_assignment_pytest_warns_where_restart_and_run_all_would_stop(root, tmp_
     out = run_assignment_pytest(root / "solutions" / "optimisation", path, "-k", "flashcards")
     assert "UserWarning: Restart & Run All would stop at the cell whose grade_id is " in out
     assert "`FLASHCARD_ANSWERS`" in out
+
+
+def test_a_syntax_error_quotes_the_broken_line(tmp_path):
+    """Does a syntax error in an answer cell quote the line that does not parse, in the one line
+    that leads the test's feedback?"""
+    source = "def nesterov_step(param, grad, state, *, lr, momentum):\n    for i in range(3)\n"
+    path = answer_notebook(tmp_path / "broken.ipynb", {"nesterov_step": source + "        pass\n"})
+    feedback = selfcheck.run(path, ["nesterov"]).feedback("nesterov").splitlines()
+    assert len(feedback) == 2, feedback
+    assert feedback[1].startswith("`nesterov_step` could not be read: syntax error at line 2")
+    assert "(expected ':'): `for i in range(3)`. Fix that line" in feedback[1]
