@@ -18,8 +18,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .result import Finding
-from .spec import ANSWER_NAMES
+from .result import Finding, TestResult
+from .spec import ANSWER_NAMES, BY_NAME
 
 # A problem of ``load``: "cell 17 (grade_id nesterov_step): syntax error (line 4: invalid
 # syntax in 'for i in range(3)'; line 9: ...); ...", the broken line's text as a Python string
@@ -34,6 +34,10 @@ _LINE = re.compile(
 # An answer cell that raised when it ran (``load.exec_chunk``, in the self-check): "cell 52
 # (grade_id FLASHCARD_ANSWERS), line 1: NotImplementedError: Replace this line ...".
 _RAISED = re.compile(r"\(grade_id (?P<id>[^)]+)\), line \d+: (?P<type>\w+): (?P<message>.*)")
+# The last frame of the student's code in an error's traceback: "File "<cell 11 (grade_id
+# sgd_step)>", line 14, in sgd_step".
+_FRAME = re.compile(r'File "<(?P<label>[^>]*)>", line \d+, in (?P<function>\w+)')
+_GRADE_ID = re.compile(r"\(grade_id (?P<id>[^)]+)\)")
 # Problems that mean nothing of the file could be used.
 _WHOLE_FILE = ("not valid JSON", "not a notebook", "Could not read", "was stopped", "crashed")
 
@@ -51,8 +55,8 @@ def explain(answer: str, problems: Iterable[str], defined: Iterable[str]) -> Fin
         if stop.grade_id == answer:
             return Finding(
                 "missing",
-                f"`{answer}` is not defined: the cell whose grade_id is `{answer}` {stop.raises} "
-                "before it defines it. " + stop.fix,
+                f"The cell whose grade_id is `{answer}` {stop.raises}, so `{answer}` is not "
+                f"defined: {stop.fix}.",
                 None,
                 {"answer": answer},
             )
@@ -137,14 +141,14 @@ class Stop:
     @property
     def fix(self) -> str:
         if self.stub:
-            return "Delete that line (your answer goes in its place) and run the cell again."
-        return "Fix it and run the cell again."
+            return "delete that line (your answer goes in its place) and run the cell again"
+        return "fix it and run the cell again"
 
     def warning(self) -> str:
         """The self-check's line: the notebook cannot run top to bottom."""
         return (
             f"Restart & Run All would stop at the cell whose grade_id is `{self.grade_id}`: it "
-            f"{self.raises}. {self.fix}"
+            f"{self.raises}. {self.fix[0].upper()}{self.fix[1:]}."
         )
 
 
@@ -157,3 +161,33 @@ def stops(problems: Iterable[str]) -> list[Stop]:
             stop = Stop(match.group("id"), match.group("type"), match.group("message").strip())
             found.setdefault(stop.grade_id, stop)
     return list(found.values())
+
+
+def unwritten(result: TestResult) -> Finding | None:
+    """One finding for an answer that raises NotImplementedError in every case (an untouched
+    stub, or a ``raise`` the student has not replaced yet), that leads with the cause; None
+    for any other result."""
+    findings = result.findings
+    if not findings or any(
+        finding.kind != "error" or finding.details.get("type") != "NotImplementedError"
+        for finding in findings
+    ):
+        return None
+    answer = BY_NAME[result.name].answer
+    frames = _FRAME.findall(findings[0].details.get("traceback", ""))
+    where = ""
+    if frames:
+        label, function = frames[-1]
+        cell = _GRADE_ID.search(label)
+        where = " (its `raise`" if function == answer else f" (the `raise` in `{function}`"
+        where += f", in the cell whose grade_id is `{cell.group('id')}`)" if cell else ")"
+    cases = {1: "its public case", 2: "both public cases"}.get(
+        len(findings), f"all {len(findings)} public cases"
+    )
+    return Finding(
+        "missing",
+        f"Not written yet: `{answer}` raises NotImplementedError in {cases}{where}. Replace "
+        "it with your answer.",
+        None,
+        {"answer": answer, "cases": len(findings)},
+    )

@@ -54,13 +54,16 @@ class SelfCheck:
         return ok(self.result(name))
 
     def feedback(self, name: str) -> str:
-        """What the student reads for one failing test: its feedback; a missing answer in one
-        line that leads with the cause (``absent``: a syntax error in its cell, a near name)."""
+        """What the student reads for one failing test: its feedback; a missing or unwritten
+        answer in one line that leads with the cause (``absent``: a syntax error in its cell, a
+        near name, a ``raise NotImplementedError`` in every case)."""
         result = self.result(name)
         answer = BY_NAME[name].answer
         if answer in self.unbound:
             explained = absent.explain(answer, self.problems, self.defined)
             result = dataclasses.replace(result, findings=[explained])
+        elif stub := absent.unwritten(result):
+            result = dataclasses.replace(result, findings=[stub])
         lines = [f"{name}: {_score(result)}/{result.max_score:g} points.", feedback_text(result)]
         return "\n".join(lines)
 

@@ -49,8 +49,8 @@ def test_the_stubs_raise_in_the_answer_cell_leads():
     """When an answer's own cell stops at the stub's ``raise`` before defining it (the answer
     pasted below the stub), is that the cause given, with what to delete?"""
     message = explain("FLASHCARD_ANSWERS", [UNRELATED, STUB], []).message
-    assert message.startswith("`FLASHCARD_ANSWERS` is not defined: the cell whose grade_id is")
-    assert "stub's `raise NotImplementedError`" in message and "Delete that line" in message
+    assert message.startswith("The cell whose grade_id is `FLASHCARD_ANSWERS` stops at the stub")
+    assert "so `FLASHCARD_ANSWERS` is not defined: delete that line" in message
     assert "cell 52" not in message and "TORCH_OPTIMISERS" not in message
 
 

@@ -361,7 +361,7 @@ def test_an_answer_left_undefined_by_its_raise_is_said_once(tmp_path, capsys):
     selfcheck.main(path=path, tests=["flashcards"])
     out = capsys.readouterr().out
     assert out.count("raise NotImplementedError") == 1
-    assert "stops at the stub's `raise NotImplementedError` before it defines it" in out
+    assert "stops at the stub's `raise NotImplementedError`, so `FLASHCARD_ANSWERS` is not" in out
 
 
 def test_an_empty_flashcard_dict_is_not_called_undefined(tmp_path):
@@ -390,3 +390,37 @@ def test_a_syntax_error_quotes_the_broken_line(tmp_path):
     assert len(feedback) == 2, feedback
     assert feedback[1].startswith("`nesterov_step` could not be read: syntax error at line 2")
     assert "(expected ':'): `for i in range(3)`. Fix that line" in feedback[1]
+
+
+def test_the_untouched_release_gets_one_line_per_test(root, capsys):
+    """Is the report on the untouched release one line per test under its score, leading with
+    the cause (the answer is not written yet, or its cell stops at the stub), with no
+    traceback and no cell number?"""
+    selfcheck.main(path=root / "assignments" / "optimisation" / "optimisation.ipynb", tests=None)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 * len(TEST_NAMES) + 2, "\n".join(lines)
+    feedback = lines[2:-1:2]
+    causes = ("Not written yet: `", "The cell whose grade_id is `")
+    assert all(line.strip().startswith(causes) for line in feedback), "\n".join(feedback)
+    assert all("NotImplementedError" in line for line in feedback)
+    assert not any("File " in line or "cell 1" in line or "cell 2" in line for line in lines)
+
+
+def test_only_a_raise_in_every_case_is_called_unwritten():
+    """Is an answer called "not written yet" only when every finding is its NotImplementedError,
+    and not when another exception or a wrong number is among them?"""
+    from autograder.absent import unwritten
+
+    frame = '  File "<cell 11 (grade_id sgd_step)>", line 14, in sgd_step\n'
+
+    def error(kind: str) -> Finding:
+        return Finding("error", "raised", "sgd/lr=0.1", {"type": kind, "traceback": frame})
+
+    stub = TestResult("sgd", 0.0, 2.0, [error("NotImplementedError")] * 4)
+    assert unwritten(stub).message.startswith(
+        "Not written yet: `sgd_step` raises NotImplementedError in all 4 public cases (its "
+        "`raise`, in the cell whose grade_id is `sgd_step`)"
+    )
+    mixed = TestResult("sgd", 0.0, 2.0, [error("NotImplementedError"), Finding("mismatch", "")])
+    assert unwritten(mixed) is None
+    assert unwritten(TestResult("sgd", 0.0, 2.0, [error("TypeError")])) is None
