@@ -110,6 +110,8 @@ def test_check_names_a_missing_answer():
     """Does a check whose answer is not defined say which cell to write and run?"""
     with pytest.raises(AssertionError, match=r"`adam_step` is not defined.*grade_id `adam_step`"):
         notebook.check("adam", {})
+    with pytest.raises(AssertionError, match=r"^adam: 0/4 points\.\n"):  # led by the score
+        notebook.check("adam", {})
 
 
 def test_check_refuses_an_unknown_test():
