@@ -11,10 +11,13 @@ student whose JSON records the same submission (its SHA-256) and the same case s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -23,13 +26,14 @@ from . import classview, filenames, gradebook, instructor, paths, picture, repor
 from .filenames import readable_id
 from .flags import escape_hatches
 from .grade import judge_run, plan, with_fresh
-from .load import Submission, load_submission
+from .load import Submission, read_submission
 from .result import SubmissionResult
 from .sandbox import Limits, Run, Sandbox
 from .sandbox.confine import can_confine
 
 SUFFIXES = (".ipynb", ".py")
 IGNORED_FOLDERS = {".ipynb_checkpoints", "__pycache__", ".git"}
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def discover(paths: list[Path]) -> tuple[dict[str, Path], list[str]]:
@@ -131,6 +135,7 @@ def main(
     memory_mb: int = 2048,
     unconfined: bool = False,
     part: tuple[int, int] | None = None,
+    budget: float = 0.0,
 ) -> int:
     """Grade every submission under ``paths`` into ``out``; 0 when every one was graded. With
     ``part=(K, N)``, only the students of shard K of N (``autograder.shard``).
@@ -175,21 +180,24 @@ def main(
             f"Skipped {len(results)} of {len(students)} students: their submission and cases "
             "did not change since they were graded into this folder (--force grades them again)."
         )
-    sandbox = Sandbox(Limits(timeout=timeout, memory_mb=memory_mb, unconfined=unconfined))
+    limits = Limits(timeout=timeout, memory_mb=memory_mb, budget=budget, unconfined=unconfined)
+    sandbox = Sandbox(limits)
     failed = 0
     started = time.monotonic()
     try:
         with (
+            _stopped_by_signals(),
             _progress(len(students), len(results)) as bar,
             ThreadPoolExecutor(max_workers=jobs or _cores()) as pool,
         ):
             # The workers load and run submissions in the sandbox; this thread judges and writes
             # each finished one meanwhile, so that every worker's next child is already running.
-            futures = {
-                pool.submit(_grade_one, student, path, sandbox, planned, hidden): student
-                for student, path in todo
-            }
+            futures = {}
             try:
+                for student, path in todo:
+                    futures[pool.submit(_grade_one, student, path, sandbox, planned, hidden)] = (
+                        student
+                    )
                 for future in as_completed(futures):
                     student = futures[future]
                     try:
@@ -202,7 +210,7 @@ def main(
                             hidden=hidden,
                             unavailable=unavailable,
                         )
-                        result.flags = escape_hatches(submission.source)
+                        result.flags = escape_hatches(submission.raw.decode("utf-8", "replace"))
                         _write_student(out, result, submission, cases_key, run.paths)
                         results[student] = result
                         # After every student, so that it always agrees with the JSON files.
@@ -212,9 +220,14 @@ def main(
                         _say(f"{student}: not graded ({error!r})")
                     bar.update(1)
             except KeyboardInterrupt:
+                sandbox.close()  # stop every child now: the workers return at once
                 for future in futures:
                     future.cancel()
                 raise
+    except KeyboardInterrupt as stop:
+        name = signal.Signals(getattr(stop, "signum", signal.SIGINT)).name
+        print(f"Stopped by {name}: {len(results)} of {len(students)} graded.", file=sys.stderr)
+        return 128 + getattr(stop, "signum", signal.SIGINT)
     finally:
         sandbox.close()
         _write_gradebook(results, out)
@@ -225,11 +238,41 @@ def main(
     return 0 if not failed and len(results) == len(students) else 1
 
 
+class Stopped(KeyboardInterrupt):
+    """The grader received SIGTERM or SIGHUP (its terminal closed): stop as on Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stopped_by_signals():
+    """SIGINT, SIGTERM and SIGHUP stop the batch, once: the sandbox is torn down (its children
+    killed, its folders removed) before the grader exits. Only the main thread can do this."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        for number in STOP_SIGNALS:  # a second signal must not interrupt the tearing down
+            signal.signal(number, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def _grade_one(
     student: str, path: Path, sandbox: Sandbox, planned, hidden: bool
 ) -> tuple[Submission, list, Run]:
-    """Load one submission and run it in the sandbox; the caller judges the run."""
-    submission = load_submission(path, student)
+    """Read one submission and run it in the sandbox (which parses it), on its fresh cases too;
+    the caller judges the run."""
+    submission = read_submission(path, student)
     tests = with_fresh(planned, submission.digest) if hidden else planned
     return submission, tests, sandbox.run(submission, tests)
 

@@ -52,7 +52,16 @@ def main() -> None:
     metavar="K/N",
     help="Grade only shard K of N (by a hash of the student id); merge the N folders after.",
 )
-def grade(paths, out, formats, jobs, force, public_only, timeout, memory, unconfined, part) -> None:
+@click.option(
+    "--budget",
+    default=0.0,
+    show_default="6 x --timeout",
+    help="Seconds allowed per submission, wall-clock and CPU, for reading it and all its tests "
+    "together (retries included), on top of --timeout per test.",
+)
+def grade(
+    paths, out, formats, jobs, force, public_only, timeout, memory, unconfined, part, budget
+) -> None:
     """Grade notebooks, .py files, or folders of them (nbgrader's submitted/ layout included)."""
     from . import forkserver
 
@@ -71,6 +80,7 @@ def grade(paths, out, formats, jobs, force, public_only, timeout, memory, unconf
             memory_mb=memory,
             unconfined=unconfined,
             part=part,
+            budget=budget,
         )
     )
 

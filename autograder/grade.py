@@ -9,6 +9,8 @@ are not complete, well-typed answers to the cases that were sent scores 0.
 
 from __future__ import annotations
 
+import re
+
 from . import absent
 from .cases import fresh_cases
 from .engine import judge
@@ -74,11 +76,21 @@ def judge_run(
     if refused is not None:
         results = [TestResult.zero(test.name, Finding("crash", refused)) for test in planned]
         return SubmissionResult(submission.student, results, submission.source, run.protections)
-    defined = [name for chunk in submission.chunks for name in chunk.defines]
+    defined = defined_names(run.source or submission.source)
     results = [_judge(test, run, problems, limits, hidden, defined) for test in planned]
     results += list((unavailable or {}).values())
     protections = run.protections + (["UNCONFINED (--unconfined)"] if limits.unconfined else [])
-    return SubmissionResult(submission.student, results, submission.source, protections)
+    source = run.source or submission.source  # the sandbox parses what the grader only read
+    return SubmissionResult(submission.student, results, source, protections)
+
+
+def defined_names(source: str) -> list[str]:
+    """The top-level names a module text binds (``def``, ``class``, ``name =``): for "did you
+    mean ...?" only; the text is what the sandbox parsed (the student's own, untrusted)."""
+    return [a or b for a, b in _DEFINITION.findall(source)]
+
+
+_DEFINITION = re.compile(r"^(?:def|class)\s+(\w+)|^(\w+)\s*(?::[^=\n]*)?=(?!=)", re.M)
 
 
 def _judge(
@@ -125,6 +137,11 @@ def _explained(result: TestResult, problems: list[str], limits, defined: list[st
             continue
         if any(hint in finding.message for hint in MEMORY_HINTS):
             finding.message += f"\n(The grader allows {limits.memory_mb} MiB of memory.)"
+        if "No space left on device" in finding.message:
+            finding.message += (
+                f"\n(Your code's folder holds at most {limits.disk_mb} MiB in {limits.files} "
+                "files.)"
+            )
         if "File too large" in finding.message:
             finding.message += (
                 f"\n(Your code wrote more than {limits.output_bytes >> 20} MiB: printed output "

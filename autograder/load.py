@@ -17,6 +17,12 @@ IPython magics and shell lines become ``pass``. Problems (broken JSON, not a not
 ``grade_id``s, syntax errors) are recorded in ``Submission.problems``: a cell that does not parse is
 split at its top-level statements and only the broken part is skipped, so other answers survive.
 Nothing here raises on bad input.
+
+Two steps, so that the batch grader never parses a student's file in its own process:
+``read_submission`` (the bytes, the size cap ``MAX_BYTES``, the digest: grader side) and
+``parse_submission`` (everything above: in the sandboxed child, where its cost is that
+submission's alone). ``load_submission`` does both, for the self-check. Parsing is linear in the
+file's size, the recovery from syntax errors included.
 """
 
 from __future__ import annotations
@@ -75,6 +81,7 @@ class Submission:
         answers: answer name -> source of the cell or definition that defines it (the last one).
         problems: human-readable notes on what could not be used, and why.
         digest: SHA-256 of the file's bytes (the batch grader skips unchanged submissions).
+        raw: the file's bytes (empty when it could not be read).
     """
 
     student: str
@@ -83,6 +90,7 @@ class Submission:
     answers: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     digest: str = ""
+    raw: bytes = field(default=b"", repr=False)
 
     @property
     def source(self) -> str:
@@ -91,7 +99,12 @@ class Submission:
 
 
 def load_submission(path: Path, student: str | None = None) -> Submission:
-    """Read a notebook (``.ipynb``) or a ``.py`` file; never raises on bad content."""
+    """Read and parse a notebook (``.ipynb``) or a ``.py`` file; never raises on bad content."""
+    return parse_submission(read_submission(path, student))
+
+
+def read_submission(path: Path, student: str | None = None) -> Submission:
+    """The file's bytes and digest, not parsed; a file over ``MAX_BYTES`` is not read."""
     path = Path(path)
     submission = Submission(student or path.stem, path)
     try:
@@ -101,12 +114,21 @@ def load_submission(path: Path, student: str | None = None) -> Submission:
                 "could be graded."
             )
             return submission
-        raw = path.read_bytes()
+        submission.raw = path.read_bytes()
     except OSError as error:
         submission.problems.append(f"Could not read {path.name}: {error.strerror or error}.")
         return submission
-    submission.digest = hashlib.sha256(raw).hexdigest()
-    text = _decode(raw, path, submission.problems)
+    submission.digest = hashlib.sha256(submission.raw).hexdigest()
+    return submission
+
+
+def parse_submission(submission: Submission) -> Submission:
+    """Fill ``submission``'s chunks, answers and problems from its bytes; never raises on bad
+    content. Linear in the file's size."""
+    path = submission.path
+    if not submission.raw:
+        return submission
+    text = _decode(submission.raw, path, submission.problems)
     try:
         if path.suffix == ".ipynb":
             cells = _notebook_cells(text, submission.problems)
@@ -220,10 +242,10 @@ def _collect(
         if source is None:
             continue
         is_answer_cell = grade_id in ANSWER_NAMES
-        for code, tree in _parse(source, label, submission.problems):
-            parsed.append((label, is_answer_cell, code, tree))
+        for offset, code, tree in _parse(source, label, submission.problems):
+            parsed.append((label, is_answer_cell, offset, code, tree))
     needed_values = _needed_assignments(parsed)
-    for label, is_answer_cell, code, tree in parsed:
+    for label, is_answer_cell, offset, code, tree in parsed:
         kept = [
             node for node in tree.body if _keep(node, is_answer_cell) or id(node) in needed_values
         ]
@@ -231,22 +253,19 @@ def _collect(
         groups = [[node] for node in kept] if per_statement else [kept] if kept else []
         for group in groups:
             text = "\n".join(_segment(lines, node) for node in group)
-            where = f"{label}, line {group[0].lineno}" if per_statement else label
-            defines = tuple(name for node in group for name in _bound_names(node))
-            submission.chunks.append(Chunk(where, text, defines))
-            for name in defines:
-                if name in ANSWER_NAMES:
-                    submission.answers[name] = (
-                        text if is_answer_cell else _segment(lines, _definition(group, name))
-                    )
+            where = f"{label}, line {offset + group[0].lineno}" if per_statement else label
+            last = {name: node for node in group for name in _bound_names(node)}
+            submission.chunks.append(Chunk(where, text, tuple(last)))
+            for name in last.keys() & set(ANSWER_NAMES):
+                submission.answers[name] = text if is_answer_cell else _segment(lines, last[name])
 
 
-def _needed_assignments(parsed: list[tuple[str, bool, str, ast.Module]]) -> set[int]:
+def _needed_assignments(parsed: list[tuple[str, bool, int, str, ast.Module]]) -> set[int]:
     """Assignments outside answer cells whose value calls something (``_keep`` drops those: they
     may train a model) but that an answer needs, directly or through other definitions, such as
     ``HALF = math.sqrt(0.25)`` used by ``sgd_step``: the ids of their nodes."""
     kept, candidates = [], []
-    for _, is_answer_cell, _, tree in parsed:
+    for _, is_answer_cell, _, _, tree in parsed:
         for node in tree.body:
             if _keep(node, is_answer_cell):
                 kept.append(node)
@@ -273,11 +292,13 @@ def _strip_magics(source: str, label: str, problems: list[str]) -> str | None:
     )
 
 
-def _parse(source: str, label: str, problems: list[str]) -> list[tuple[str, ast.Module]]:
-    """The cell parsed whole or, when it does not parse, its top-level statements that do."""
+def _parse(source: str, label: str, problems: list[str]) -> list[tuple[int, str, ast.Module]]:
+    """(line offset, code, tree) of the cell parsed whole or, when it does not parse, of its
+    top-level statements that do, each starting at the cell's line ``offset + 1``. Each line is
+    parsed once or twice, whatever the number of pieces: linear in the cell's size."""
     tree = _try_parse(source)
     if tree is not None:
-        return [(source, tree)]
+        return [(0, source, tree)]
     pieces, broken = [], []
     for start, piece in _split_top_level(source):
         piece_tree = _try_parse(piece)
@@ -286,8 +307,7 @@ def _parse(source: str, label: str, problems: list[str]) -> list[tuple[str, ast.
             text = f" in {error.text.strip()[:120]!r}" if (error.text or "").strip() else ""
             broken.append(f"line {start + (error.lineno or 1)}: {error.msg}{text}")
         else:
-            # Pad with blank lines so tracebacks point at the cell's own line numbers.
-            pieces.append(("\n" * start + piece, ast.parse("\n" * start + piece)))
+            pieces.append((start, piece, piece_tree))
     problems.append(
         f"{label}: syntax error ({'; '.join(broken)}); the rest of the cell is still graded."
     )
@@ -384,10 +404,6 @@ def _bound_names(node: ast.stmt) -> list[str]:
         for sub in ast.walk(target)
         if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store)
     ]
-
-
-def _definition(nodes: list[ast.stmt], name: str) -> ast.stmt:
-    return [node for node in nodes if name in _bound_names(node)][-1]
 
 
 def _segment(lines: list[str], node: ast.stmt) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, NotRequired
 
-from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
 STRICT = ConfigDict(strict=True, extra="forbid")
@@ -63,7 +63,16 @@ class Changed(TypedDict):
     param: int
 
 
-Trajectory = list[list[list[float]]]  # [step][parameter][element]
+def _floats_only(values: object) -> object:
+    """pydantic's strict float still takes an int: an observed value is a float, nothing else
+    (checked on the raw input, at C speed)."""
+    if type(values) is list and not set(map(type, values)) <= {float}:
+        raise ValueError("values must be floats")
+    return values
+
+
+Floats = Annotated[list[float], BeforeValidator(_floats_only)]
+Trajectory = list[list[Floats]]  # [step][parameter][element]
 
 
 class StepObservation(TypedDict):
@@ -84,7 +93,7 @@ class DescentObservation(TypedDict):
     type: str | None
     shape: list[int] | None
     dtype: str | None
-    iterates: list[float] | None
+    iterates: Floats | None
     error: ErrorInfo | None
     f_calls: int
     x0_modified: bool
@@ -98,24 +107,28 @@ class ClosureReturn(TypedDict):
     repr: str
 
 
-class RaisedError(TypedDict):
+class RaisedInfo(TypedDict):
+    """What a probe's call raised (not scored)."""
+
     __pydantic_config__ = STRICT  # type: ignore[misc]
     type: str
     message: str
 
 
-class StepSignature(TypedDict, total=False):
+class StepSignature(TypedDict):
     __pydantic_config__ = STRICT  # type: ignore[misc]
-    step_required: list[str]
-    step_takes_closure: bool
+    step_required: NotRequired[list[str]]
+    step_takes_closure: NotRequired[bool]
 
 
-class ApiFacts(TypedDict, total=False):
+class ApiFacts(TypedDict):
+    """What ``checks.adam_api`` saw of a MyAdam after its first step."""
+
     __pydantic_config__ = STRICT  # type: ignore[misc]
-    default_keys: list[str]
-    state_entries: int
-    float32_state: list[str]
-    group_reads: list[str]
+    default_keys: NotRequired[list[str]]
+    state_entries: NotRequired[int]
+    float32_state: NotRequired[list[str]]
+    group_reads: NotRequired[list[str]]
 
 
 class TrainObservation(TypedDict):
@@ -127,12 +140,12 @@ class TrainObservation(TypedDict):
     closure_return: ClosureReturn | None
     closure_no_grad: int | None
     closure_not_called: int | None
-    none_grad: NotRequired[RaisedError | None]
-    step_signature: NotRequired[StepSignature]
-    api: NotRequired[ApiFacts]
     subclasses_optimizer: bool
     forbidden: list[str]
-    defaults: NotRequired[dict[str, float | int | str | list[float | int]]]
+    none_grad: NotRequired[RaisedInfo | None]  # my_sgd
+    defaults: NotRequired[dict[str, float | int | str | list[float | int]]]  # my_adam
+    step_signature: NotRequired[StepSignature]
+    api: NotRequired[ApiFacts]
     adam_step_calls: NotRequired[int]
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import json
+
 import pytest
 
-from autograder import load
+from autograder import load, needed
 
 PY_CASES = [
     # (question, source, names that must be defined, names that must not run or exist)
@@ -97,3 +100,56 @@ def test_encodings(tmp_path, raw, note):
         assert namespace["NAME"] == "café" and not submission.problems
     else:
         assert any(note in problem for problem in submission.problems)
+
+
+def test_recovering_from_syntax_errors_is_linear(tmp_path, monkeypatch):
+    """After a syntax error, is every line parsed a bounded number of times however many
+    statements follow it (each used to be parsed again behind all the lines before it)?"""
+    text = "x = (\n\n" + "".join(f"def f{i}(x):\n    return x\n\n" for i in range(2000))
+    path = tmp_path / "student.py"
+    path.write_text(text)
+    parsed: list[int] = []
+    real = ast.parse
+    monkeypatch.setattr(
+        ast, "parse", lambda source, *a, **k: parsed.append(len(source)) or real(source, *a, **k)
+    )
+    load._try_parse.cache_clear()
+    submission = load.load_submission(path)
+    assert submission.chunks[-1].defines == ("f1999",)
+    assert submission.chunks[-1].label == f"student.py, line {text.count(chr(10)) - 2}"
+    assert sum(parsed) <= 4 * len(text)
+
+
+def test_keeping_what_answers_need_is_linear(monkeypatch):
+    """Is every statement looked at a bounded number of times when each constant an answer needs
+    is defined by the one after it (a fixed point once reached one statement per pass)?"""
+    count = 3000
+    lines = [f"a{i} = abs(a{i + 1})" for i in range(count)] + [f"a{count} = 1"]
+    lines.append("def sgd_step(param, grad, state, *, lr):\n    param.sub_(a0 * lr * grad)")
+    nodes = ast.parse("\n".join(lines)).body
+    looked = []
+    real = needed._keeps
+    monkeypatch.setattr(
+        needed, "_keeps", lambda node, names: looked.append(node) or real(node, names)
+    )
+    kept = needed.reachable(nodes)
+    assert len(kept) == len(nodes)
+    assert len(looked) <= 3 * len(nodes)
+
+
+@pytest.mark.slow
+def test_the_batch_grader_parses_no_submission_itself(tmp_path, monkeypatch):
+    """Does the batch grader leave parsing to the sandboxed child (where its cost is the
+    submission's own), never parsing a student's file in its own process?"""
+    from autograder import batch
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("parsed in the grader's process")
+
+    monkeypatch.setattr(load, "_collect", refuse)
+    path = tmp_path / "student.py"
+    path.write_text("def sgd_step(param, grad, state, *, lr):\n    param.sub_(lr * grad)\n")
+    out = tmp_path / "out"
+    assert batch.main(paths=[path], out=out, hidden=False, timeout=10.0, jobs=1) == 0
+    tests = json.loads((out / "student.json").read_text())["tests"]
+    assert next(test for test in tests if test["name"] == "sgd")["passed"]

@@ -1,13 +1,12 @@
 """Are the shipped public expectations up to date, compact, and enough to grade on their own?
 
-Also: does the reference itself get full marks on every public and hidden case, within the time
-budget of a submission?
+Also: does the reference itself get full marks on every public and hidden case? (What judging one
+submission costs is measured by ``tests/benchmarks/bench_grading.py``, not asserted here.)
 """
 
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -63,13 +62,3 @@ def test_hidden_cases_differ_from_public_ones():
 
 def KINDS_CASE(name: str) -> type:
     return type(KINDS[next(t.kind for t in TESTS if t.name == name)].public_cases(name)[0])
-
-
-def test_grading_one_submission_is_cheap():
-    """Do the checks of every code test, public and hidden, take well under half a second of CPU
-    (expectations cached, as in a batch)?"""
-    namespace = dict(vars(reference))
-    engine.grade_namespace(namespace, tests=CODE_TESTS, hidden=True)  # warm caches
-    start = time.process_time()
-    engine.grade_namespace(namespace, tests=CODE_TESTS, hidden=True)
-    assert time.process_time() - start < 0.5

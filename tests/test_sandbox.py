@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from autograder.grade import grade, plan
-from autograder.load import load_submission
+from autograder.load import read_submission
 from autograder.sandbox import Limits, Sandbox
 from autograder.sandbox.supervisor import uid_block
 
@@ -86,7 +86,7 @@ def graded(tmp_path_factory, root: Path) -> dict:
     sandbox = Sandbox(Limits(timeout=2.0, memory_mb=256, processes=16))
     try:
         return {
-            name: grade(load_submission(path, name), sandbox, planned, hidden=False)
+            name: grade(read_submission(path, name), sandbox, planned, hidden=False)
             for name, path in paths.items()
         }
     finally:
@@ -138,7 +138,7 @@ def test_hang_while_loading_skips_only_that_definition(tmp_path):
     planned, _ = plan(hidden=False, tests=("sgd", "momentum"))
     sandbox = Sandbox(Limits(timeout=1.0))
     try:
-        submission = load_submission(path)
+        submission = read_submission(path)
         result = grade(submission, sandbox, planned, hidden=False)
     finally:
         sandbox.close()

@@ -122,11 +122,12 @@ def sgd_step(param, grad, state, *, lr):
 
 @pytest.mark.slow
 def test_forged_packed_floats_in_the_channel_score_zero(tmp_path):
-    """Does a submission that writes malformed packed floats into every pipe it holds score 0 on
-    that test, with feedback saying so, its next test judged as usual; and is the channel the
-    only descriptor student code holds besides stdio?"""
+    """Does a submission that writes malformed packed floats into every pipe it holds score 0,
+    with feedback saying it wrote into the grader's channel (the whole submission: a forged one
+    never scores), never as a grader crash; and is the channel the only descriptor student code
+    holds besides stdio?"""
     from autograder.grade import grade, plan
-    from autograder.load import load_submission
+    from autograder.load import read_submission
     from autograder.sandbox import Limits, Sandbox
 
     path = tmp_path / "forger.py"
@@ -134,11 +135,11 @@ def test_forged_packed_floats_in_the_channel_score_zero(tmp_path):
     planned, _ = plan(hidden=False, tests=("sgd", "momentum"))
     sandbox = Sandbox(Limits(timeout=5.0))
     try:
-        result = grade(load_submission(path, "forger"), sandbox, planned, hidden=False)
+        result = grade(read_submission(path, "forger"), sandbox, planned, hidden=False)
         path.write_text(COUNTER)
-        counted = grade(load_submission(path, "counter"), sandbox, planned, hidden=False)
+        counted = grade(read_submission(path, "counter"), sandbox, planned, hidden=False)
         path.write_text(FORGER.replace("data = ", "data = b'[' * 200000 or "))
-        deep = grade(load_submission(path, "deep"), sandbox, planned, hidden=False)
+        deep = grade(read_submission(path, "deep"), sandbox, planned, hidden=False)
     finally:
         sandbox.close()
     sgd, momentum = result.test("sgd"), result.test("momentum")

@@ -7,7 +7,8 @@ each observation back as one JSON message (``Channel``): no pickle ever crosses 
 grader, and nothing here knows an expected value. Messages, in order::
 
     {"event": "ready", "protections": [...]}
-    {"event": "chunk", "index": i}                 before executing chunk i
+    {"event": "parsed", ...}, {"event": "source", ...}   the submission, parsed here (``reading``)
+    {"event": "chunk", "index": i, "label": l}     before executing chunk i
     {"event": "loaded", "errors": [...], "patched": [...]}
     {"event": "test", "name": n}                   before running test n
     {"event": "result", "name": n, "observations": [...], "patched": [...]}
@@ -15,7 +16,8 @@ grader, and nothing here knows an expected value. Messages, in order::
     {"event": "paths"}                             before walking the report pictures' paths
     {"event": "paths_result", "paths": {...}}      (autograder.paths; never part of a score)
     {"event": "done"}
-    {"event": "exit", "code": c, "signal": s}      from the supervisor, once the guest is gone
+    {"event": "exit", "code": c, "signal": s, "cpu": t}   from the supervisor, once the guest is
+                                                   gone (t: the guest's CPU seconds)
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ import sys
 from .. import engine, paths
 from ..checks import KINDS, optimizers, tripwire
 from ..checks.common import describe_error
-from ..load import Chunk, exec_chunk
-from . import confine, kernels, wire
+from ..load import exec_chunk
+from . import confine, kernels, reading, wire
 
 MAX_MESSAGE = 4 << 20  # bytes of one message; the grader refuses longer ones
 PATHS_SECONDS = 3.0  # CPU and wall time for walking the report pictures' paths
@@ -64,11 +66,13 @@ def _head(message: dict) -> dict:
 def main(job: dict, conn) -> None:
     """The supervisor: namespaces, fork the guest, wait, report how it ended. Never returns."""
     channel = Channel(conn)
-    code, sig = 70, 0
+    code, sig, cpu = 70, 0, 0.0
     group = None
     try:
         os.setsid()
+        confine.die_with_parent()
         protections, pid_init = confine.new_namespaces()
+        protections += confine.scratch_area(job["tmp"], job["limits"], job["uid"])
         go_read, go_write = os.pipe()
         guest = os.fork()
         if guest == 0:
@@ -81,26 +85,28 @@ def main(job: dict, conn) -> None:
         group = confine.pids_cgroup(guest, f"autograder-{job['uid']}", limit)
         os.write(go_write, b"g" if group is None else b"c")
         os.close(go_write)
-        status = _wait(guest)
+        status, cpu = _wait(guest)
         code = os.waitstatus_to_exitcode(status)
         code, sig = (0, -code) if code < 0 else (code, 0)
         if not pid_init:
             _kill_leftovers(job["uid"], guest)
     finally:
         try:
-            channel.send({"event": "exit", "code": code, "signal": sig})
+            channel.send({"event": "exit", "code": code, "signal": sig, "cpu": cpu})
         finally:
             if group is not None:
                 confine.remove_pids_cgroup(group.name)
             os._exit(0)
 
 
-def _wait(pid: int) -> int:
+def _wait(pid: int) -> tuple[int, float]:
+    """The guest's wait status and CPU seconds (its reaped descendants' included)."""
     while True:
         try:
-            return os.waitpid(pid, 0)[1]
+            _, status, usage = os.wait4(pid, 0)
+            return status, usage.ru_utime + usage.ru_stime
         except ChildProcessError:
-            return 0
+            return 0, 0.0
         except InterruptedError:
             continue
 
@@ -128,7 +134,7 @@ def _guest(job: dict, channel: Channel, protections: list[str], supervisor: int)
         os.setpgid(0, 0)
         limits = confine.Limits(**job["limits"])
         private = job["tmp"]
-        _redirect_output(os.path.join(private, "output.txt"))
+        _redirect_output(job["output"])
         handles = confine.readable_handles()  # opened in the fork server, closed once confined
         _close_inherited(channel, keep={fd for fd, _is_dir in handles})
         os.chdir(private)
@@ -192,12 +198,13 @@ def _run(job: dict, channel: Channel, limits: confine.Limits) -> None:
     guard = Guard()
     namespace: dict = {"__name__": "submission", "__builtins__": builtins}
     errors = []
-    for index, (label, code) in enumerate(job["chunks"]):
+    confine.cpu_budget(limits.timeout)  # parsing the submission: a phase of its own
+    for index, chunk in enumerate(reading.parse(job, channel)):
         if index in job["skip"]:
             continue
-        channel.send({"event": "chunk", "index": index})
+        channel.send({"event": "chunk", "index": index, "label": chunk.label})
         confine.cpu_budget(limits.timeout)
-        error = exec_chunk(Chunk(label, code), namespace)
+        error = exec_chunk(chunk, namespace)
         if error:
             errors.append(error)
     channel.send({"event": "loaded", "errors": errors, "patched": guard.restore()})

@@ -7,8 +7,12 @@ goes into every result (``SubmissionResult.protections``).
 Order matters (it is the order of the functions below):
 
 1. ``new_namespaces`` (in the supervisor process, before it forks the guest): a network namespace
-   (no interface but a downed loopback) and a PID namespace (the guest is its init: when it dies,
-   the kernel kills everything it started). As root directly; otherwise inside a user namespace.
+   (no interface but a downed loopback), a PID namespace (the guest is its init: when it dies,
+   the kernel kills everything it started) and a mount namespace, where ``scratch_area`` mounts
+   the guest's private folder as a tmpfs of ``Limits.disk_mb`` and ``Limits.files`` (elsewhere
+   the grader watches the folder's size instead). As root directly; otherwise inside a user
+   namespace. ``die_with_parent`` first: the supervisor dies with the fork server, which exits
+   with the grader.
 2. ``limit`` (in the guest): rlimits on address space (relative to the forked size), CPU time,
    processes, open files, file size (which caps the output file), and no core dumps.
 3. ``drop_privileges``: a uid/gid of its own, no supplementary groups, not dumpable (no
@@ -24,6 +28,7 @@ import contextlib
 import ctypes
 import functools
 import importlib.util
+import math
 import os
 import resource
 import signal
@@ -37,6 +42,8 @@ from .. import boundary
 from . import kernels, landlock
 
 CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWPID = 0x10000000, 0x40000000, 0x20000000
+CLONE_NEWNS = 0x00020000
+MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP = 1, 4, 24
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
@@ -55,6 +62,11 @@ class Limits:
         processes: processes and threads its uid may hold at once.
         output_bytes: the largest file it may write, its captured stdout and stderr included.
         open_files: file descriptors.
+        budget: wall-clock seconds, and CPU seconds, for the whole submission (loading and every
+            test, retries included), on top of ``timeout`` per test; 0 for ``BUDGET_TIMEOUTS``
+            timeouts. In a child's job: the CPU seconds the submission has left.
+        disk_mb: MiB its private folder holds (every file it writes but its output).
+        files: files and folders its private folder holds.
         unconfined: grade even without filesystem confinement (the instructor's explicit opt-in);
             otherwise a child that could not confine itself to its files grades nothing.
     """
@@ -64,20 +76,89 @@ class Limits:
     processes: int = 64
     output_bytes: int = 8 * MIB
     open_files: int = 256
+    budget: float = 0.0
+    disk_mb: int = 64
+    files: int = 1024
     unconfined: bool = False
+
+    @property
+    def submission_seconds(self) -> float:
+        """The budget of one submission, in wall-clock seconds and in CPU seconds."""
+        return self.budget or BUDGET_TIMEOUTS * self.timeout
+
+
+BUDGET_TIMEOUTS = 6  # the default budget of a submission, in per-test timeouts
+
+
+def die_with_parent() -> None:
+    """The supervisor: SIGKILL when the fork server exits, and no share in keeping it alive.
+
+    ``multiprocessing`` gives every child the fork server's liveness pipe; the fork server exits
+    when the last copy closes, the grader's included. A supervisor that kept its copy would keep
+    the fork server, and so itself, alive after the grader was killed.
+    """
+    import multiprocessing.forkserver
+
+    server = multiprocessing.forkserver._forkserver
+    fd, server._forkserver_alive_fd = server._forkserver_alive_fd, None
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    parent = os.getppid()
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the fork server died before the line above
+        os._exit(1)
 
 
 def new_namespaces() -> tuple[list[str], bool]:
     """Enter new network and PID namespaces; (protections, whether the next child is a PID init)."""
-    flags = CLONE_NEWNET | CLONE_NEWPID
+    flags = CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWNS
+    names = ["network namespace", "pid namespace", "mount namespace"]
     if _libc.unshare(flags) == 0:
-        return ["network namespace", "pid namespace"], True
+        return names, True
     if _libc.unshare(CLONE_NEWUSER | flags) == 0:  # unprivileged: inside a user namespace
         _map_identity()
-        return ["user namespace", "network namespace", "pid namespace"], True
+        return ["user namespace", *names], True
     if _libc.unshare(CLONE_NEWNET) == 0:
         return ["network namespace"], False
     return [], False
+
+
+def scratch_area(folder: str, limits: dict, uid: int) -> list[str]:
+    """Mount ``folder`` as a tmpfs of ``disk_mb`` MiB and ``files`` inodes, owned by the guest
+    (uid ``uid``, or this process's own when the guest keeps it), in this process's mount
+    namespace only; [] where that is not permitted (the grader then watches the folder)."""
+    owner = uid if can_change_uid() else os.geteuid()
+    group = uid if can_change_uid() else os.getegid()
+    size, files = limits["disk_mb"], limits["files"]
+    options = f"size={size}m,nr_inodes={files},mode=0700,uid={owner},gid={group}"
+    if _libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0:
+        return []  # no mount namespace of its own: mounting would show on the host
+    if _libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options.encode()):
+        return []
+    return [f"disk {size} MiB in {files} files"]
+
+
+def disk_used(folder: Path, limits: Limits) -> str | None:
+    """Grader side, where no tmpfs holds the folder: how it exceeds ``limits``, if it does (it
+    stops counting there, and follows no symbolic link)."""
+    size = count = 0
+    folders = [str(folder)]
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    count += 1
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    size += entry.stat(follow_symlinks=False).st_blocks * 512
+                    if count > limits.files:
+                        return f"more than {limits.files} files"
+                    if size > limits.disk_mb * MIB:
+                        return f"more than {limits.disk_mb} MiB"
+        except OSError:  # removed meanwhile
+            continue
+    return None
 
 
 def _map_identity() -> None:
@@ -95,7 +176,7 @@ def limit(limits: Limits, *, tests: int, can_set_uid: bool) -> list[str]:
     a soft limit (SIGXCPU) before each test, one ``timeout`` from then.
     """
     mapped = _mapped_bytes()
-    total_cpu = int(limits.timeout * (tests + 1)) + 1
+    total_cpu = min(int(limits.timeout * (tests + 1)) + 1, math.ceil(limits.submission_seconds))
     rules = [
         (resource.RLIMIT_CORE, 0, "no core dumps"),
         (resource.RLIMIT_AS, mapped + limits.memory_mb * MIB, f"memory {limits.memory_mb} MiB"),
