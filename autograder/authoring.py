@@ -105,11 +105,19 @@ def _mark_body(
 
 
 def flashcard_source(key_file: Path) -> str:
-    """The ``FLASHCARD_ANSWERS`` answer cell: an empty dict for the student, the key as solution."""
+    """The ``FLASHCARD_ANSWERS`` answer cell: the format in a comment, the key as solution.
+
+    Nothing to fill in stands above the stub's ``raise``: a template dict there was filled in
+    and the ``raise`` under it left, so the notebook stopped at this cell on Restart & Run All.
+    The student's edit is the one the stub asks for: the template the cell above prints, pasted
+    in place of the stub.
+    """
     key = _flashcard_key(key_file)
     entries = "".join(f"    {card!r}: {answer!r},\n" for card, answer in sorted(key.items()))
     return (
-        f'{FLASHCARD_ANSWER} = {{\n    # "card id": "algorithm name",\n}}\n'
+        f'# {FLASHCARD_ANSWER} = {{"card id": "algorithm name", ...}}, one entry per card. '
+        "The cell\n"
+        "# above prints it with every card id: paste it in place of the two lines below.\n"
         f"{BEGIN}\n{FLASHCARD_ANSWER} = {{\n{entries}}}\n{END}"
     )
 

@@ -304,7 +304,8 @@ def _parse(source: str, label: str, problems: list[str]) -> list[tuple[int, str,
         piece_tree = _try_parse(piece)
         if piece_tree is None:
             error = _syntax_error(piece)
-            broken.append(f"line {start + (error.lineno or 1)}: {error.msg}")
+            text = f" in {error.text.strip()[:120]!r}" if (error.text or "").strip() else ""
+            broken.append(f"line {start + (error.lineno or 1)}: {error.msg}{text}")
         else:
             pieces.append((start, piece, piece_tree))
     problems.append(

@@ -56,9 +56,9 @@ def check(name: str, namespace: dict, *, hidden: bool = False) -> float | None:
         raise ValueError(f"Unknown test {name!r}: the tests are {', '.join(TEST_NAMES)}.")
     test = BY_NAME[name]
     if test.answer not in namespace:
-        raise AssertionError(
-            f"`{test.answer}` is not defined. Write it in its answer cell (grade_id "
-            f"`{test.answer}`) and run that cell before this one."
+        raise AssertionError(  # led by the score, as every failing test cell's message is
+            f"{name}: 0/{test.points:g} points.\n`{test.answer}` is not defined. Write it in its "
+            f"answer cell (grade_id `{test.answer}`) and run that cell before this one."
         )
     if hidden:
         _require_solutions()

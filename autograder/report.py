@@ -327,6 +327,10 @@ h1, h2, p, figcaption { overflow-wrap: anywhere; }
 table { border-collapse: collapse; margin: .6em 0; display: block; overflow-x: auto;
   max-width: 100%; }
 td, th { border: 1px solid #ccc; padding: .25em .6em; text-align: left; }
+.numbers { display: flex; flex-wrap: wrap; gap: .3em; margin: .6em 0; }
+.numbers div { border: 1px solid #ccc; padding: .2em .6em; }
+.numbers dt { font-size: .85em; color: #555; }
+.numbers dd { margin: 0; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
 pre { background: #f6f6f6; padding: .7em; white-space: pre-wrap; overflow-wrap: anywhere; }
 .passed { color: #17702f; } .failed { color: #b3261e; } .partial { color: #a35f00; }
 .mistake { background: #fff4d6; border-left: 4px solid #e0a800; padding: .4em .7em; }
@@ -396,13 +400,13 @@ def _html_finding(test: str, finding: Finding) -> str:
         named = _html_ours(named_mistake(finding))
         out += f'<p class="mistake"><strong>Named mistake:</strong> {named}</p>'
     rows = numbers(test, finding)
-    if rows:
+    if rows:  # label-value boxes that wrap: a one-row table of nine columns is wider than 860 px
         out += (
-            "<table><tr>"
-            + "".join(f"<th>{_h(label)}</th>" for label, _ in rows)
-            + "</tr><tr>"
-            + "".join(f"<td>{_h(value)}</td>" for _, value in rows)
-            + "</tr></table>"
+            '<dl class="numbers">'
+            + "".join(
+                f"<div><dt>{_h(label)}</dt><dd>{_h(value)}</dd></div>" for label, value in rows
+            )
+            + "</dl>"
         )
     return out
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from . import absent
 from .notebook import awaiting_key, feedback_text, silenced
 from .result import Finding, TestResult
-from .spec import BY_NAME, TEST_NAMES
+from .spec import ANSWER_NAMES, BY_NAME, TEST_NAMES
 
 INDENT = "      "
 
@@ -35,6 +35,7 @@ class SelfCheck:
     results: list[TestResult]
     problems: list[str] = field(default_factory=list)
     defined: list[str] = field(default_factory=list)
+    unbound: list[str] = field(default_factory=list)  # answer names the run left undefined
 
     @property
     def passed(self) -> bool:
@@ -43,17 +44,26 @@ class SelfCheck:
     def result(self, name: str) -> TestResult:
         return next(result for result in self.results if result.name == name)
 
+    @property
+    def stops(self) -> list[absent.Stop]:
+        """The answer cells that raise when run (the notebook cannot Restart & Run All), but
+        for an answer they leave undefined: its test's line says so already."""
+        return [stop for stop in absent.stops(self.problems) if stop.grade_id not in self.unbound]
+
     def ok(self, name: str) -> bool:
         return ok(self.result(name))
 
     def feedback(self, name: str) -> str:
-        """What the student reads for one failing test: its feedback; a missing answer in one
-        line that leads with the cause (``absent``: a syntax error in its cell, a near name)."""
+        """What the student reads for one failing test: its feedback; a missing or unwritten
+        answer in one line that leads with the cause (``absent``: a syntax error in its cell, a
+        near name, a ``raise NotImplementedError`` in every case)."""
         result = self.result(name)
-        if any(finding.kind == "missing" for finding in result.findings):
-            answer = BY_NAME[name].answer
+        answer = BY_NAME[name].answer
+        if answer in self.unbound:
             explained = absent.explain(answer, self.problems, self.defined)
             result = dataclasses.replace(result, findings=[explained])
+        elif stub := absent.unwritten(result):
+            result = dataclasses.replace(result, findings=[stub])
         lines = [f"{name}: {_score(result)}/{result.max_score:g} points.", feedback_text(result)]
         return "\n".join(lines)
 
@@ -77,7 +87,8 @@ def run(path: Path, tests: list[str] | None = None) -> SelfCheck:
                 message += str(error)
                 results.append(TestResult.zero(name, Finding("crash", message)))
     defined = [name for chunk in submission.chunks for name in chunk.defines]
-    return SelfCheck(Path(path), results, submission.problems, defined)
+    unbound = [name for name in ANSWER_NAMES if name not in namespace]
+    return SelfCheck(Path(path), results, submission.problems, defined, unbound)
 
 
 def render(check: SelfCheck) -> str:
@@ -102,6 +113,7 @@ def render(check: SelfCheck) -> str:
         + (f" ({', '.join(later)} scored when your instructor grades)" if later else "")
         + f", {passed} of {len(check.results)} tests pass"
     )
+    lines += [f"  {marks[None]} {stop.warning()}" for stop in check.stops]
     return "\n".join(lines)
 
 
@@ -129,10 +141,10 @@ def main(*, path: Path, tests: list[str] | None) -> int:
     return 0 if check.passed else 1
 
 
-def _marks() -> dict[bool, str]:
-    """✓ and ✗ where the terminal can print them, else ``ok`` and ``FAIL``."""
+def _marks() -> dict[bool | None, str]:
+    """✓, ✗ and ⚠ (a warning) where the terminal can print them, else ``ok``, ``FAIL``, ``WARN``."""
     try:
-        "✓✗".encode(sys.stdout.encoding or "ascii")
+        "✓✗⚠".encode(sys.stdout.encoding or "ascii")
     except (UnicodeEncodeError, LookupError):
-        return {True: "ok", False: "FAIL"}
-    return {True: "✓", False: "✗"}
+        return {True: "ok", False: "FAIL", None: "WARN"}
+    return {True: "✓", False: "✗", None: "⚠"}

@@ -6,6 +6,7 @@ its test cells from ``autograder.spec``; these tests fail whenever the committed
 
 from __future__ import annotations
 
+import ast
 import copy
 import inspect
 from collections.abc import Callable, Iterable
@@ -174,14 +175,21 @@ def test_stubs_keep_signature_and_docstring_and_raise(notebook, nbgrader_config,
     assert str(raised.value) == stub_message(nbgrader_config)
 
 
-def test_flashcard_stub_is_an_empty_answer(notebook, nbgrader_config):
-    """Does the released FLASHCARD_ANSWERS cell hold an empty dict and no answer key?"""
+def test_flashcard_stub_runs_once_edited_as_it_asks(notebook, nbgrader_config):
+    """Does the released FLASHCARD_ANSWERS cell hold no answer key and nothing to fill in above
+    the stub's ``raise`` (a dict there was filled in and the ``raise`` left under it), and does
+    the edit the stub asks for, the printed template pasted in place of its two lines, run?"""
     source = released(notebook, nbgrader_config)[FLASHCARDS]
-    namespace: dict = {}
-    with pytest.raises(NotImplementedError):
-        run(source, namespace)
-    assert namespace[FLASHCARDS] == {}
+    stub = nbgrader_config.ClearSolutions.code_stub["python"]
     assert all(name not in source for name in ('"adam"', "'adam'", "rmsprop'", 'rmsprop"'))
+    above = source[: source.index(stub)]
+    assert not ast.parse(above).body, f"something to fill in above the stub: {above!r}"
+    with pytest.raises(NotImplementedError):
+        run(source, {})
+    template = 'FLASHCARD_ANSWERS = {\n    "rule-w6m9": "adam",\n}'
+    namespace: dict = {}
+    run(source.replace(stub, template), namespace)
+    assert namespace[FLASHCARDS] == {"rule-w6m9": "adam"}
 
 
 def test_the_class_stubs_keep_their_methods(notebook, nbgrader_config):

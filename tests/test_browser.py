@@ -25,6 +25,17 @@ WIDTHS = (1280, 400)
 # Students named like markup: escaped, their names must stay text.
 NAMED_LIKE_MARKUP = ("<script>document.title='owned'", "<img src=x onerror=document.title='img'>")
 INJECTED = "<script>document.title = 'owned'</script>"
+# Tables that scroll inside their own box (a report's tables are blocks with overflow-x: auto,
+# so the page around them never overflows): none should have to.
+SCROLLING_TABLES = (
+    "[...document.querySelectorAll('table')].filter(t => t.scrollWidth > t.clientWidth + 1)"
+    ".map(t => t.textContent.slice(0, 60))"
+)
+# The findings' numbers (step, parameter, expected, got ...) whose boxes pass the body's edge.
+NUMBERS_OUTSIDE = """[...document.querySelectorAll('dl.numbers div')].filter(box =>
+  box.getBoundingClientRect().right > document.body.getBoundingClientRect().right + 1
+).map(box => box.textContent)"""
+NUMBERS = "document.querySelectorAll('dl.numbers').length"
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +79,20 @@ def test_pages_load_offline_cleanly_and_fit(gradebook, browser, width, tmp_path)
         shot = browser.screenshot(shots / f"{page.stem}-{width}.png")
         with Image.open(shot) as image:
             assert image.width == width
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_findings_numbers_fit_the_page_unscrolled(gradebook, browser, width):
+    """At 1280 px (and on a phone), do every report's findings numbers and tables show whole,
+    inside the text column, with no scroll bar of their own (and are there numbers to see)?"""
+    shown = 0
+    for page in _pages(gradebook)[1:]:
+        browser.open(page, width=width)
+        assert browser.evaluate(NUMBERS_OUTSIDE) == [], page.name
+        if width == max(WIDTHS):
+            assert browser.evaluate(SCROLLING_TABLES) == [], page.name
+        shown += browser.evaluate(NUMBERS)
+    assert shown
 
 
 def test_names_like_markup_stay_text(gradebook, browser):

@@ -194,11 +194,14 @@ def stub_message(root: Path) -> str:
 
 def cells_using_answers(notebook) -> set[str]:
     """Ids of the code cells that use a name the student writes, directly or through a name an
-    earlier statement bound from one (``MY_OPTIMISERS = {"sgd": ... sgd_step ...}``)."""
+    earlier statement bound from one (``MY_OPTIMISERS = {"sgd": ... sgd_step ...}``), and of the
+    answer cells themselves (the flash-card stub is only its ``raise``)."""
     tainted, using = set(ANSWER_NAMES), set()
     for cell in notebook.cells:
         if cell.cell_type != "code" or grade_cell(cell):
             continue
+        if cell.metadata.get("nbgrader", {}).get("grade_id") in ANSWER_NAMES:
+            using.add(cell.id)
         source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
         for statement in ast.parse(source).body:
             names = {node.id for node in ast.walk(statement) if isinstance(node, ast.Name)}

@@ -115,7 +115,8 @@ def _parse(page: str) -> _Page:
 
 ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "strong", "table", "tr",
-    "th", "td", "a", "section", "span", "pre", "figure", "img", "figcaption", "code",
+    "th", "td", "a", "section", "span", "pre", "figure", "img", "figcaption", "code", "dl", "div",
+    "dt", "dd",
 }  # fmt: skip
 
 

@@ -110,6 +110,8 @@ def test_check_names_a_missing_answer():
     """Does a check whose answer is not defined say which cell to write and run?"""
     with pytest.raises(AssertionError, match=r"`adam_step` is not defined.*grade_id `adam_step`"):
         notebook.check("adam", {})
+    with pytest.raises(AssertionError, match=r"^adam: 0/4 points\.\n"):  # led by the score
+        notebook.check("adam", {})
 
 
 def test_check_refuses_an_unknown_test():
@@ -232,7 +234,7 @@ def test_reading_problems_explain_a_missing_answer(tmp_path):
     assert not check.passed
     feedback = check.feedback("sgd")
     assert "`sgd_step` is not defined" in feedback
-    assert "syntax error in syntax.py (line 3: expected ':')" in feedback
+    assert "syntax error in syntax.py (line 3: expected ':', at `def sgd_step(" in feedback
     assert len(feedback.splitlines()) == 2  # the score, then one line leading with the cause
 
 
@@ -312,3 +314,115 @@ def test_assignment_pytest_reads_the_notebook_beside_it(root, tmp_path, release,
     shutil.copytree(root / release / "optimisation", folder)
     out = run_assignment_pytest(folder, None, root=root)
     assert summary in out.splitlines()[-1], out
+
+
+# --- Restart & Run All ------------------------------------------------------------------------
+
+STUB_RAISE = 'raise NotImplementedError("Replace this line with your answer.")\n'
+# The old flash-card layout, filled in as students did: the dict above the stub's raise.
+FILLED_ABOVE_THE_RAISE = 'FLASHCARD_ANSWERS = {"rule-w6m9": "adam"}\n' + STUB_RAISE
+SGD_STUB = "def sgd_step(param, grad, state, *, lr):\n    " + STUB_RAISE
+
+
+def answer_notebook(path: Path, cells: dict[str, str]) -> Path:
+    """A notebook of answer cells, grade_id -> source."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    for grade_id, source in cells.items():
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["nbgrader"] = {"grade_id": grade_id, "solution": True, "grade": False}
+        notebook.cells.append(cell)
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_the_report_warns_where_restart_and_run_all_would_stop(tmp_path, capsys):
+    """Does the report warn, after its total, that the notebook would stop at an answer cell
+    that still raises the stub's NotImplementedError, naming its grade_id, even though the
+    flash cards it defined before raising are checked (a stub's raise inside a function body
+    is no such stop)?"""
+    path = answer_notebook(
+        tmp_path / "filled.ipynb",
+        {"FLASHCARD_ANSWERS": FILLED_ABOVE_THE_RAISE, "sgd_step": SGD_STUB},
+    )
+    selfcheck.main(path=path, tests=["flashcards", "sgd"])
+    lines = capsys.readouterr().out.splitlines()
+    assert "No answer for cards" in "\n".join(lines)  # the dict was read
+    assert lines[-2].startswith("  public cases:")
+    assert lines[-1].startswith("  ⚠ Restart & Run All would stop at the cell whose grade_id is ")
+    assert "`FLASHCARD_ANSWERS`" in lines[-1] and "raise NotImplementedError" in lines[-1]
+    assert "sgd_step" not in lines[-1]
+
+
+def test_an_answer_left_undefined_by_its_raise_is_said_once(tmp_path, capsys):
+    """When the stub's raise stops its cell before the answer is defined, does the test's one
+    line say so, without the same warning again below the total?"""
+    below = STUB_RAISE + 'FLASHCARD_ANSWERS = {"rule-w6m9": "adam"}\n'
+    path = answer_notebook(tmp_path / "below.ipynb", {"FLASHCARD_ANSWERS": below})
+    selfcheck.main(path=path, tests=["flashcards"])
+    out = capsys.readouterr().out
+    assert out.count("raise NotImplementedError") == 1
+    assert "stops at the stub's `raise NotImplementedError`, so `FLASHCARD_ANSWERS` is not" in out
+
+
+def test_an_empty_flashcard_dict_is_not_called_undefined(tmp_path):
+    """Is ``FLASHCARD_ANSWERS = {}`` told it is empty, not that it is not defined?"""
+    path = answer_notebook(
+        tmp_path / "empty.ipynb", {"FLASHCARD_ANSWERS": "FLASHCARD_ANSWERS = {}"}
+    )
+    feedback = selfcheck.run(path, ["flashcards"]).feedback("flashcards")
+    assert "`FLASHCARD_ANSWERS` is empty" in feedback and "not defined" not in feedback
+
+
+def test_assignment_pytest_warns_where_restart_and_run_all_would_stop(root, tmp_path):
+    """Does the assignment's ``pytest`` warn about an answer cell that still raises, by grade_id?"""
+    path = answer_notebook(tmp_path / "filled.ipynb", {"FLASHCARD_ANSWERS": FILLED_ABOVE_THE_RAISE})
+    out = run_assignment_pytest(root / "solutions" / "optimisation", path, "-k", "flashcards")
+    assert "UserWarning: Restart & Run All would stop at the cell whose grade_id is " in out
+    assert "`FLASHCARD_ANSWERS`" in out
+
+
+def test_a_syntax_error_quotes_the_broken_line(tmp_path):
+    """Does a syntax error in an answer cell quote the line that does not parse, in the one line
+    that leads the test's feedback?"""
+    source = "def nesterov_step(param, grad, state, *, lr, momentum):\n    for i in range(3)\n"
+    path = answer_notebook(tmp_path / "broken.ipynb", {"nesterov_step": source + "        pass\n"})
+    feedback = selfcheck.run(path, ["nesterov"]).feedback("nesterov").splitlines()
+    assert len(feedback) == 2, feedback
+    assert feedback[1].startswith("`nesterov_step` could not be read: syntax error at line 2")
+    assert "(expected ':'): `for i in range(3)`. Fix that line" in feedback[1]
+
+
+def test_the_untouched_release_gets_one_line_per_test(root, capsys):
+    """Is the report on the untouched release one line per test under its score, leading with
+    the cause (the answer is not written yet, or its cell stops at the stub), with no
+    traceback and no cell number?"""
+    selfcheck.main(path=root / "assignments" / "optimisation" / "optimisation.ipynb", tests=None)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 * len(TEST_NAMES) + 2, "\n".join(lines)
+    feedback = lines[2:-1:2]
+    causes = ("Not written yet: `", "The cell whose grade_id is `")
+    assert all(line.strip().startswith(causes) for line in feedback), "\n".join(feedback)
+    assert all("NotImplementedError" in line for line in feedback)
+    assert not any("File " in line or "cell 1" in line or "cell 2" in line for line in lines)
+
+
+def test_only_a_raise_in_every_case_is_called_unwritten():
+    """Is an answer called "not written yet" only when every finding is its NotImplementedError,
+    and not when another exception or a wrong number is among them?"""
+    from autograder.absent import unwritten
+
+    frame = '  File "<cell 11 (grade_id sgd_step)>", line 14, in sgd_step\n'
+
+    def error(kind: str) -> Finding:
+        return Finding("error", "raised", "sgd/lr=0.1", {"type": kind, "traceback": frame})
+
+    stub = TestResult("sgd", 0.0, 2.0, [error("NotImplementedError")] * 4)
+    assert unwritten(stub).message.startswith(
+        "Not written yet: `sgd_step` raises NotImplementedError in all 4 public cases (its "
+        "`raise`, in the cell whose grade_id is `sgd_step`)"
+    )
+    mixed = TestResult("sgd", 0.0, 2.0, [error("NotImplementedError"), Finding("mismatch", "")])
+    assert unwritten(mixed) is None
+    assert unwritten(TestResult("sgd", 0.0, 2.0, [error("TypeError")])) is None

@@ -4,9 +4,12 @@ There is one test per exercise, named like the exercise (``pytest -k adam`` chec
 It reads your answer cells from ``optimisation.ipynb`` in this folder without running the other
 cells, or the file given by ``pytest --submission=my_answers.py`` (or ``$AUTOGRADER_SUBMISSION``).
 A failure says what went wrong. Passing here is a good sign, not a grade: hidden cases grade.
+An answer cell that raises when it runs (so that Restart & Run All would stop there) is named in
+a warning at the end.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import pytest
@@ -23,7 +26,10 @@ def selfcheck(request):
     from autograder import selfcheck
 
     names = [item.callspec.params["name"] for item in request.session.items]
-    return selfcheck.run(_submission(request.config), names)
+    check = selfcheck.run(_submission(request.config), names)
+    for stop in check.stops:
+        warnings.warn(stop.warning(), UserWarning, stacklevel=1)
+    return check
 
 
 @pytest.mark.parametrize("name", TEST_NAMES)
