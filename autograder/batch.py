@@ -25,7 +25,7 @@ from pathlib import Path
 from . import classview, filenames, gradebook, instructor, paths, picture, report, shard
 from .filenames import readable_id
 from .flags import escape_hatches
-from .grade import judge_run, plan, with_fresh
+from .grade import judge_run, plan, shim_rerun, with_fresh
 from .load import Submission, read_submission
 from .result import Finding, SubmissionResult, TestResult
 from .sandbox import Limits, Run, Sandbox
@@ -203,14 +203,12 @@ def main(
                     student = futures[future]
                     try:
                         submission, tests, run = future.result()
-                        result = judge_run(
-                            submission,
-                            run,
-                            tests,
-                            sandbox.limits,
-                            hidden=hidden,
-                            unavailable=unavailable,
-                        )
+                        judged = {"hidden": hidden, "unavailable": unavailable}
+                        result = judge_run(submission, run, tests, sandbox.limits, **judged)
+                        again = shim_rerun(result, run, submission, sandbox, tests)
+                        if again is not None:  # rare: my_adam sunk by a broken adam_step
+                            run = again
+                            result = judge_run(submission, run, tests, sandbox.limits, **judged)
                         result.flags = _flags(submission, run)
                         _write_student(out, result, submission, cases_key, run.paths)
                         results[student] = result

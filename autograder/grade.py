@@ -9,6 +9,7 @@ are not complete, well-typed answers to the cases that were sent scores 0.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from . import absent
@@ -55,9 +56,50 @@ def grade(
     """Run ``planned`` on ``submission`` in ``sandbox`` and judge every test."""
     planned = with_fresh(planned, submission.digest) if hidden else planned
     run = sandbox.run(submission, planned)
-    return judge_run(
+    result = judge_run(
         submission, run, planned, sandbox.limits, hidden=hidden, unavailable=unavailable
     )
+    again = shim_rerun(result, run, submission, sandbox, planned)
+    if again is None:
+        return result
+    return judge_run(
+        submission, again, planned, sandbox.limits, hidden=hidden, unavailable=unavailable
+    )
+
+
+def shim_rerun(result: SubmissionResult, run: Run, submission, sandbox, planned) -> Run | None:
+    """``run`` with ``my_adam`` run again beside the ``adam_step`` shim (a correct Adam, in a child
+    of its own: ``sandbox.kernels``) when it failed calling the student's own ``adam_step``, or
+    crashed or hung, and that ``adam_step`` fails its test: a broken ``adam_step`` must not also
+    sink ``my_adam`` (a test never affects another). None when there is nothing to run again:
+    most submissions."""
+    tests = [test for test in planned if test.name == "my_adam"]
+    observations = run.observations.get("my_adam")
+    called = isinstance(observations, list) and any(
+        isinstance(o, dict) and type(o.get("adam_step_calls")) is int and o["adam_step_calls"] > 0
+        for o in observations
+    )
+    stopped = "my_adam" in run.failures  # it crashed or hung: perhaps inside adam_step
+    if not tests or result.test("my_adam").passed or result.test("adam").passed:
+        return None
+    if not (called or stopped):
+        return None
+    again = sandbox.run(submission, tests, shim=True)
+    merged = dataclasses.replace(
+        run,
+        observations=dict(run.observations),
+        failures=dict(run.failures),
+        patched=dict(run.patched),
+    )
+    for table, fresh in (
+        (merged.observations, again.observations),
+        (merged.failures, again.failures),
+        (merged.patched, again.patched),
+    ):
+        table.pop("my_adam", None)
+        if "my_adam" in fresh:
+            table["my_adam"] = fresh["my_adam"]
+    return merged
 
 
 def judge_run(

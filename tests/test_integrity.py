@@ -305,3 +305,36 @@ def test_the_second_red_teams_attacks(attacked):
     source = attacked["flag_hide_source_forge"]["source"] or ""
     forged = [line for line in source.splitlines() if "no tricks" in line]
     assert forged and all(line.startswith("# --- ") for line in forged)
+
+
+@pytest.mark.slow
+def test_a_broken_adam_step_does_not_sink_my_adam_in_the_sandbox(tmp_path):
+    """In the sandbox, does a MyAdam that reuses a broken adam_step still get full marks (run a
+    second time beside the shim, in a child of its own), while adam_step scores 0; and does a
+    correct submission need no second child (its my_adam passes with its own adam_step)?"""
+    from autograder.grade import grade, plan
+    from autograder.load import read_submission
+    from autograder.sandbox import Limits, Sandbox
+
+    planned, _ = plan(hidden=False, tests=("adam", "my_adam"))
+    sandbox = Sandbox(Limits(timeout=15.0))
+    runs: list[bool] = []
+    original = sandbox.run
+
+    def counted(submission, tests, *, shim=False):
+        runs.append(shim)
+        return original(submission, tests, shim=shim)
+
+    sandbox.run = counted
+    try:
+        examples = ROOT / "examples" / "submissions"
+        bob = grade(read_submission(examples / "bob.py", "bob"), sandbox, planned, hidden=False)
+        assert runs == [False, True]
+        assert bob.test("adam").score == 0 and bob.test("my_adam").passed
+        runs.clear()
+        alice = grade(
+            read_submission(examples / "alice.py", "alice"), sandbox, planned, hidden=False
+        )
+        assert runs == [False] and alice.test("my_adam").passed
+    finally:
+        sandbox.close()

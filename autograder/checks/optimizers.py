@@ -81,7 +81,10 @@ def _none_grad_probe(make) -> dict | None:
 
 
 class _AdamStepShim:
-    """Stands in for the student's ``adam_step``: torch's own Adam kernel on one parameter."""
+    """Stands in for the student's ``adam_step``: torch's own Adam kernel on one parameter, and
+    counts the calls. In a sandboxed child without the kernel (``sandbox.kernels``: no correct
+    Adam where a step function is graded) it calls the student's own ``adam_step``; the grader runs
+    ``my_adam`` again beside the kernel only when that one is wrong (``grade.shim_rerun``)."""
 
     kernel = staticmethod(_single_tensor_adam)
     # Marks a state dict the shim has initialised. The student's MyAdam may fill ``state`` before
@@ -89,11 +92,16 @@ class _AdamStepShim:
     # initial values for the student's adam_step, which the shim replaces, so they are replaced too.
     OWNED = "_autograder_adam_step_shim"
 
-    def __init__(self):
+    def __init__(self, own=None):
         self.calls = 0
+        self.own = own  # the student's adam_step, if any
 
     def __call__(self, param, grad, state, *, lr, beta1, beta2, eps):
         self.calls += 1
+        if self.kernel is None:
+            if self.own is None:
+                raise NameError("name 'adam_step' is not defined")
+            return self.own(param, grad, state, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
         if not state.get(self.OWNED):  # torch.optim.Adam's keys, so that its subclasses work too
             state[self.OWNED] = True
             state["step"] = torch.tensor(0.0)
@@ -131,8 +139,9 @@ def run_my_adam(MyAdam, case: TrainCase) -> dict:
     _skip_dynamo_import()
     observation = new_observation(MyAdam)
     observation["defaults"] = _defaults(MyAdam)
-    shim = _AdamStepShim()
     namespaces = tripwire.namespaces_of(MyAdam)
+    own = next((ns["adam_step"] for ns in namespaces if callable(ns.get("adam_step"))), None)
+    shim = _AdamStepShim(own)
     saved = [(namespace, namespace.get("adam_step", shim)) for namespace in namespaces]
     for namespace in namespaces:
         namespace["adam_step"] = shim

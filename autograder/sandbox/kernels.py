@@ -24,9 +24,11 @@ An in-process tripwire can be switched off by the code it watches; so here the k
 
 The one grader need for a kernel is ``my_adam``'s ``adam_step`` shim (a correct ``adam_step``
 stands in for the student's, so that a broken ``adam_step`` cannot also sink ``my_adam``). Its
-kernel is a private copy made before step 1; children that run any other test drop it
-(``drop_shim_kernel``) before student code runs, so it is freed there too. ``my_adam`` runs in a
-child of its own (``supervisor``), where using the shim is what the exercise asks anyway.
+kernel is a private copy made before step 1; every child drops it (``child._remove_kernels``) before
+student code runs, so it is freed there too, and there the shim calls the student's own
+``adam_step``. Only when ``my_adam`` then fails and the student's ``adam_step`` is wrong does the
+grader run ``my_adam`` again, alone, in a child that keeps the copy (``grade.shim_rerun``): there,
+using the shim is what the exercise asks anyway.
 
 What remains possible: calling into ``libtorch_cpu.so`` through ``ctypes`` with hand-built C++
 arguments (flagged for the instructor by ``flags``), or writing the update out of tensor
