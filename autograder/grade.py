@@ -82,6 +82,8 @@ def shim_rerun(result: SubmissionResult, run: Run, submission, sandbox, planned)
     stopped = "my_adam" in run.failures  # it crashed or hung: perhaps inside adam_step
     if not tests or result.test("my_adam").passed or result.test("adam").passed:
         return None
+    if run.load_patched or run.tampered or run.patched.get("my_adam"):  # a patch, not adam_step
+        return None
     if not (called or stopped):
         return None
     again = sandbox.run(submission, tests, shim=True)
