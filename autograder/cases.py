@@ -53,7 +53,12 @@ FRESH_MARK = "/hidden/fresh"
 def is_fresh(case) -> bool:
     """Whether ``case`` was drawn for one submission (``fresh_cases``): never cached, never used
     to name a mistake (the catalogue runs on the fixed cases, once a batch)."""
-    return case_id(case).endswith(FRESH_MARK)
+    return is_fresh_id(case_id(case))
+
+
+def is_fresh_id(case: str) -> bool:
+    """``is_fresh`` by a case's id (a finding names its case by id)."""
+    return case.endswith(FRESH_MARK)
 
 
 def fresh_seed(secret: bytes, digest: str, test: str) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from . import diagnose
-from .cases import FRESH_MARK, case_id, is_fresh, public_ids
+from .cases import case_id, is_fresh, is_fresh_id, public_ids
 from .checks import KINDS
 from .observations import problem as observations_problem
 from .result import NOTE, Finding, TestResult
@@ -116,8 +116,3 @@ def student_line(traceback_text: str) -> str:
 
 
 _FRAME = re.compile(r'\s*File "(?P<file>[^"]*)", line (?P<line>\d+)')
-
-
-def is_fresh_id(case: str) -> bool:
-    """Whether a finding's case id names a fresh case (``cases.is_fresh``)."""
-    return case.endswith(FRESH_MARK)
