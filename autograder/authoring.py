@@ -18,15 +18,14 @@ hand in the notebook; they are never touched here.
 from __future__ import annotations
 
 import ast
-import io
 import json
 import tempfile
-import tokenize
 from pathlib import Path
 
 import nbformat
 
 from . import instructor
+from .source import first_line, last_line, logical_line_ends
 from .spec import TESTS, TestSpec
 
 NOTEBOOK_NAME = Path("optimisation") / "optimisation.ipynb"
@@ -59,14 +58,13 @@ def answer_source(name: str, reference_dir: Path) -> str:
     if node is None:
         raise LookupError(f"{module_file} does not define {name} at the top level")
     lines = text.splitlines()
-    header_ends = _logical_line_ends(text)
+    header_ends = logical_line_ends(text)
     marks: dict[int, list[str]] = {}  # line number -> marker lines to insert after it
     methods = [n for n in node.body if isinstance(n, ast.FunctionDef)]
     for function in [node] if isinstance(node, ast.FunctionDef) else methods:
         _mark_body(function, header_ends, lines, marks)
-    start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
     out = []
-    for number in range(start, node.end_lineno + 1):
+    for number in range(first_line(node), last_line(node) + 1):
         out.append(lines[number - 1])
         out.extend(marks.get(number, []))
     return "\n".join(out)
@@ -79,12 +77,6 @@ def _module_file(name: str, reference_dir: Path) -> Path:
     return reference_dir / (getattr(module, name).__module__.rsplit(".", 1)[-1] + ".py")
 
 
-def _logical_line_ends(text: str) -> list[int]:
-    """Line numbers where logical lines end (a ``def`` header may span several lines)."""
-    tokens = tokenize.generate_tokens(io.StringIO(text).readline)
-    return [token.start[0] for token in tokens if token.type == tokenize.NEWLINE]
-
-
 def _mark_body(
     function: ast.FunctionDef, header_ends: list[int], lines: list[str], marks: dict
 ) -> None:
@@ -94,14 +86,14 @@ def _mark_body(
     if has_docstring and len(function.body) == 1:
         raise ValueError(f"{function.name} has a docstring and no body to hide")
     keep_until = (
-        first.end_lineno
+        last_line(first)
         if has_docstring
         else next(end for end in header_ends if end >= function.lineno)
     )
     body = function.body[1] if has_docstring else first
     indent = lines[body.lineno - 1][: body.col_offset]
     marks.setdefault(keep_until, []).append(indent + BEGIN)
-    marks.setdefault(function.end_lineno, []).append(indent + END)
+    marks.setdefault(last_line(function), []).append(indent + END)
 
 
 def flashcard_source(key_file: Path) -> str:

@@ -28,7 +28,6 @@ file's size, the recovery from syntax errors included.
 from __future__ import annotations
 
 import ast
-import functools
 import hashlib
 import io
 import itertools
@@ -36,11 +35,11 @@ import json
 import re
 import tokenize
 import traceback
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import needed
+from .source import bound_names, parse, segment, syntax_error
 from .spec import ANSWER_NAMES
 
 # Larger files are not read: no honest submission comes near it.
@@ -242,7 +241,7 @@ def _collect(
         if source is None:
             continue
         is_answer_cell = grade_id in ANSWER_NAMES
-        for offset, code, tree in _parse(source, label, submission.problems):
+        for offset, code, tree in _parse_cell(source, label, submission.problems):
             parsed.append((label, is_answer_cell, offset, code, tree))
     needed_values = _needed_assignments(parsed)
     for label, is_answer_cell, offset, code, tree in parsed:
@@ -252,12 +251,12 @@ def _collect(
         lines = code.splitlines()
         groups = [[node] for node in kept] if per_statement else [kept] if kept else []
         for group in groups:
-            text = "\n".join(_segment(lines, node) for node in group)
+            text = "\n".join(segment(lines, node) for node in group)
             where = f"{label}, line {offset + group[0].lineno}" if per_statement else label
-            last = {name: node for node in group for name in _bound_names(node)}
+            last = {name: node for node in group for name in bound_names(node)}
             submission.chunks.append(Chunk(where, text, tuple(last)))
             for name in last.keys() & set(ANSWER_NAMES):
-                submission.answers[name] = text if is_answer_cell else _segment(lines, last[name])
+                submission.answers[name] = text if is_answer_cell else segment(lines, last[name])
 
 
 def _needed_assignments(parsed: list[tuple[str, bool, int, str, ast.Module]]) -> set[int]:
@@ -278,7 +277,7 @@ def _needed_assignments(parsed: list[tuple[str, bool, int, str, ast.Module]]) ->
 
 def _strip_magics(source: str, label: str, problems: list[str]) -> str | None:
     """IPython magics and shell lines as ``pass`` (indentation kept); None for a non-Python cell."""
-    if _try_parse(source) is not None:
+    if parse(source) is not None:
         return source  # valid Python: nothing to strip (a "% of" in a docstring stays)
     lines = source.splitlines()
     if lines and lines[0].lstrip().startswith("%%"):
@@ -292,18 +291,18 @@ def _strip_magics(source: str, label: str, problems: list[str]) -> str | None:
     )
 
 
-def _parse(source: str, label: str, problems: list[str]) -> list[tuple[int, str, ast.Module]]:
+def _parse_cell(source: str, label: str, problems: list[str]) -> list[tuple[int, str, ast.Module]]:
     """(line offset, code, tree) of the cell parsed whole or, when it does not parse, of its
     top-level statements that do, each starting at the cell's line ``offset + 1``. Each line is
     parsed once or twice, whatever the number of pieces: linear in the cell's size."""
-    tree = _try_parse(source)
+    tree = parse(source)
     if tree is not None:
         return [(0, source, tree)]
     pieces, broken = [], []
     for start, piece in _split_top_level(source):
-        piece_tree = _try_parse(piece)
+        piece_tree = parse(piece)
         if piece_tree is None:
-            error = _syntax_error(piece)
+            error = syntax_error(piece)
             text = f" in {error.text.strip()[:120]!r}" if (error.text or "").strip() else ""
             broken.append(f"line {start + (error.lineno or 1)}: {error.msg}{text}")
         else:
@@ -312,29 +311,6 @@ def _parse(source: str, label: str, problems: list[str]) -> list[tuple[int, str,
         f"{label}: syntax error ({'; '.join(broken)}); the rest of the cell is still graded."
     )
     return pieces
-
-
-# Parsed by _strip_magics, then again by _parse; cells the release gave every student, once a batch.
-@functools.lru_cache(maxsize=128)
-def _try_parse(source: str) -> ast.Module | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarning (invalid escapes) must not reach stderr
-            return ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
-
-
-def _syntax_error(source: str) -> SyntaxError:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(source)
-    except SyntaxError as error:
-        return error
-    except ValueError as error:
-        return SyntaxError(str(error))
-    return SyntaxError("invalid syntax")
 
 
 def _split_top_level(source: str) -> list[tuple[int, str]]:
@@ -362,7 +338,7 @@ def _keep(node: ast.stmt, is_answer_cell: bool) -> bool:
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         return True
     if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
-        answers = set(_bound_names(node)) & set(ANSWER_NAMES)
+        answers = set(bound_names(node)) & set(ANSWER_NAMES)
         return bool(answers) or not any(isinstance(sub, ast.Call) for sub in ast.walk(node.value))
     return False
 
@@ -385,31 +361,6 @@ def _is_main_guard(node: ast.stmt) -> bool:
         and isinstance(node.test.left, ast.Name)
         and node.test.left.id == "__name__"
     )
-
-
-def _bound_names(node: ast.stmt) -> list[str]:
-    """The top-level names a statement binds."""
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return [node.name]
-    if isinstance(node, ast.Import | ast.ImportFrom):
-        return [(alias.asname or alias.name).split(".")[0] for alias in node.names]
-    targets = []
-    if isinstance(node, ast.Assign):
-        targets = node.targets
-    elif isinstance(node, ast.AnnAssign | ast.AugAssign):
-        targets = [node.target]
-    return [
-        sub.id
-        for target in targets
-        for sub in ast.walk(target)
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store)
-    ]
-
-
-def _segment(lines: list[str], node: ast.stmt) -> str:
-    """The source lines of a statement, decorators included."""
-    first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-    return "\n".join(lines[first - 1 : node.end_lineno])
 
 
 def _shown_id(grade_id: str) -> str:

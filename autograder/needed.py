@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
+from .source import bound_names, line_indexes, parse
 from .spec import ANSWER_NAMES
 
 # Statements that only bind names: dropped when none of their names is needed.
@@ -36,7 +37,7 @@ BINDING = (
 
 def needed_only(submission):
     """A copy of ``submission`` (``load.Submission``) whose chunks hold only what answers need."""
-    trees = [_parse(chunk.code) for chunk in submission.chunks]
+    trees = [parse(chunk.code) for chunk in submission.chunks]
     nodes = [node for tree in trees if tree for node in tree.body]
     kept = reachable(nodes)
     chunks = []
@@ -88,19 +89,7 @@ def _keeps(node: ast.stmt, needed: set[str]) -> bool:
 
 
 def _bound(node: ast.stmt) -> set[str]:
-    if not isinstance(node, BINDING):
-        return set()
-    if isinstance(node, ast.Import | ast.ImportFrom):
-        return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return {node.name}
-    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-    return {
-        sub.id
-        for target in targets
-        for sub in ast.walk(target)
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store)
-    }
+    return set(bound_names(node)) if isinstance(node, BINDING) else set()
 
 
 def _used(node: ast.stmt) -> set[str]:
@@ -110,22 +99,9 @@ def _used(node: ast.stmt) -> set[str]:
 
 def _blank_out(code: str, body: list[ast.stmt], kept: set[int]) -> str:
     """``code`` with the lines of the statements not kept emptied."""
-    blank = set().union(*(_lines(node) for node in body if id(node) not in kept))
+    blank = set().union(*(line_indexes(node) for node in body if id(node) not in kept))
     if not blank:
         return code
-    if blank & set().union(*(_lines(node) for node in body if id(node) in kept)):
+    if blank & set().union(*(line_indexes(node) for node in body if id(node) in kept)):
         return code  # statements sharing a line (``a = 1; import b``): keep the chunk whole
     return "\n".join("" if index in blank else line for index, line in enumerate(code.splitlines()))
-
-
-def _lines(node: ast.stmt) -> set[int]:
-    """The 0-based line indexes of a statement, decorators included."""
-    first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-    return set(range(first - 1, node.end_lineno))
-
-
-def _parse(code: str) -> ast.Module | None:
-    try:
-        return ast.parse(code)
-    except (SyntaxError, ValueError):
-        return None

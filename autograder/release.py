@@ -36,7 +36,7 @@ import tomllib
 import zipfile
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .boundary import (
     GENERATED_MODULES,
@@ -44,6 +44,7 @@ from .boundary import (
     STUDENT_MODULES,
     is_instructor_only,
 )
+from .source import module_name, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "optimisation"
@@ -151,10 +152,7 @@ def check_closed(entries: list[Entry], requirements_text: str) -> None:
 
 def _module_name(name: str) -> str:
     """``optimisation/autograder/checks/step.py`` -> ``autograder.checks.step``."""
-    parts = list(Path(name).with_suffix("").parts[1:])
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
+    return module_name(PurePosixPath(*PurePosixPath(name).parts[1:]))
 
 
 def _code_of(entry: Entry) -> list[tuple[str, str, str]]:
@@ -181,9 +179,8 @@ def _strip_magics(source: str) -> str:
 def _imports(source: str, package: str) -> list[tuple[str, bool]]:
     """(absolute module name, imported inside a function or class) of every import; for
     ``from X import y`` both ``X`` and ``X.y`` (which may be a submodule or just a name)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
+    tree = parse(source)
+    if tree is None:
         return []
     top_level = {id(node) for node in tree.body}
     found = []
@@ -225,13 +222,7 @@ def _import_problem(
 @cache
 def _package_modules() -> frozenset[str]:
     """Every module and subpackage of the package in this checkout, by dotted name."""
-    names = set()
-    for path in (ROOT / PACKAGE).rglob("*.py"):
-        parts = list(path.relative_to(ROOT).with_suffix("").parts)
-        if parts[-1] == "__init__":
-            parts.pop()
-        names.add(".".join(parts))
-    return frozenset(names)
+    return frozenset(module_name(path.relative_to(ROOT)) for path in (ROOT / PACKAGE).rglob("*.py"))
 
 
 def _requirement_key(line: str) -> str:

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from autograder import load, needed
+from autograder.source import parse
 
 PY_CASES = [
     # (question, source, names that must be defined, names that must not run or exist)
@@ -113,7 +114,7 @@ def test_recovering_from_syntax_errors_is_linear(tmp_path, monkeypatch):
     monkeypatch.setattr(
         ast, "parse", lambda source, *a, **k: parsed.append(len(source)) or real(source, *a, **k)
     )
-    load._try_parse.cache_clear()
+    parse.cache_clear()
     submission = load.load_submission(path)
     assert submission.chunks[-1].defines == ("f1999",)
     assert submission.chunks[-1].label == f"student.py, line {text.count(chr(10)) - 2}"
