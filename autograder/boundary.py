@@ -48,6 +48,7 @@ STUDENT_MODULES: tuple[str, ...] = (
     "observations.py",  # what a complete observation is (the judges check every one)
     "report.py",  # feedback text
     "diagnose.py",  # names a known mistake (its catalogue stays in solutions/)
+    "floats.py",  # lists of floats packed in JSON (the public mistakes; the sandbox's wire)
     "profile.py",  # says under which conditions a step function differs, when nothing is named
     "absent.py",  # why an answer is missing, in one line
     "surfaces.py",  # the 2-D loss surfaces of the "sketch the paths" challenge

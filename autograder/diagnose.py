@@ -20,10 +20,8 @@ from:
 
 from __future__ import annotations
 
-import base64
 import json
 import math
-import struct
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -32,6 +30,7 @@ from . import cases as case_table
 from . import compare, instructor, runner
 from .checks import KINDS
 from .checks.optimizers import trajectory_mismatch
+from .floats import Codec
 from .profile import profile
 from .result import NOTE, Finding
 from .spec import BY_NAME, TESTS
@@ -49,6 +48,9 @@ _SIDE_CONDITIONS = ("returned", "grad_modified", "dtype_changed", "shape_changed
 # Non-finite values become distinct, huge finite ones, so that NaN matches NaN (a mistake such as
 # a missing square produces NaN exactly where the student's code does) and nothing else.
 _NON_FINITE = {"nan": 3e300, "inf": 1e300, "-inf": -1e300}
+
+# How the public data packs lists of floats: each list of two or more, float32 where exact.
+STORAGE = Codec(min_length=2, narrow=True)
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,9 @@ def from_public_data(name: str, cases: list, data: dict) -> list[Known]:
     """The mistakes of one test as the public data holds them (rows lacking a case left out)."""
     ids = [case_table.case_id(case) for case in cases]
     return [
-        Known(mistake_id, row["title"], row["message"], [_unpack(row["cases"][i]) for i in ids])
+        Known(
+            mistake_id, row["title"], row["message"], [STORAGE.unpack(row["cases"][i]) for i in ids]
+        )
         for mistake_id, row in data.get(name, {}).items()
         if all(case_id in row["cases"] for case_id in ids)
     ]
@@ -259,38 +263,7 @@ def _for_storage(test, case, observation: dict) -> dict:
     if test.kind in STORED_STEPS:
         kept["stored_steps"] = STORED_STEPS[test.kind]
         kept["trajectory"] = kept["trajectory"][1 : kept["stored_steps"] + 1]
-    return _pack(kept)
-
-
-def _pack(value):
-    """Every list of two or more floats as ``{"f4" or "f8": base64}``: little-endian binary,
-    float32 when every value is one (exact either way)."""
-    if isinstance(value, dict):
-        return {key: _pack(item) for key, item in value.items()}
-    if not isinstance(value, list):
-        return value
-    if len(value) < 2 or not all(type(item) is float for item in value):
-        return [_pack(item) for item in value]
-    as_float32 = struct.unpack(f"<{len(value)}f", struct.pack(f"<{len(value)}f", *value))
-    code = "f" if all(a == b or a != a for a, b in zip(as_float32, value)) else "d"
-    return {
-        f"f{struct.calcsize(code)}": base64.b64encode(
-            struct.pack(f"<{len(value)}{code}", *value)
-        ).decode()
-    }
-
-
-def _unpack(value):
-    """What ``_pack`` packed, as plain lists of floats again."""
-    if isinstance(value, list):
-        return [_unpack(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    for key, code in (("f4", "f"), ("f8", "d")):
-        if set(value) == {key}:
-            raw = base64.b64decode(value[key])
-            return list(struct.unpack(f"<{len(raw) // struct.calcsize(code)}{code}", raw))
-    return {key: _unpack(item) for key, item in value.items()}
+    return STORAGE.pack(kept)
 
 
 def build_public_mistakes(path: Path = PUBLIC_MISTAKES) -> Path:

@@ -11,78 +11,19 @@ a parse in the grader. ``pack`` (child side) replaces
 and ``unpack_object`` (the grader's ``json.loads`` object hook) turns them back into the very
 same lists: float64 is exact, NaN and infinities included. Anything else stays plain JSON.
 
-The child is hostile: ``unpack_object`` checks what it is given and raises ``ValueError`` (the
-grader's sign of a tampered channel) on anything that is not exactly what ``pack`` writes; its
-work is linear in the size of the message.
+The codec is ``autograder.floats``'s. The child is hostile: ``unpack_object`` checks what it is
+given and raises ``ValueError`` (the grader's sign of a tampered channel) on anything that is not
+exactly what ``pack`` writes; its work is linear in the size of the message.
 """
 
 from __future__ import annotations
 
-import array
-import base64
-import binascii
-import itertools
-import sys
+from ..floats import Codec
 
-FLOATS, SIZES = "\x00f8", "\x00sizes"
+TAG = "\x00"  # no observation's own keys start with a NUL
 MIN_PACKED = 8  # shorter lists are as cheap as JSON text
+CODEC = Codec(tag=TAG, min_length=MIN_PACKED, rows=True)
+FLOATS, SIZES = CODEC.key(8), CODEC.sizes_key
 
-
-def pack(value):
-    """``value`` with its lists of floats packed (see the module docstring)."""
-    if isinstance(value, dict):
-        return {key: pack(item) for key, item in value.items()}
-    if not isinstance(value, list) or not value:
-        return value
-    first = value[0]
-    if type(first) is float:
-        if len(value) >= MIN_PACKED and set(map(type, value)) == {float}:
-            return {FLOATS: _encode(value)}
-    elif type(first) is list and first and type(first[0]) is list:
-        sizes = list(map(len, first))
-        if all(sizes) and all(type(row) is list and list(map(len, row)) == sizes for row in value):
-            flat = list(itertools.chain.from_iterable(itertools.chain.from_iterable(value)))
-            if len(flat) >= MIN_PACKED and set(map(type, flat)) == {float}:
-                return {FLOATS: _encode(flat), SIZES: sizes}
-    return [pack(item) for item in value]
-
-
-def _encode(values: list[float]) -> str:
-    data = array.array("d", values)
-    if sys.byteorder != "little":
-        data.byteswap()
-    return base64.b64encode(data.tobytes()).decode("ascii")
-
-
-def unpack_object(obj: dict):
-    """``json.loads``'s ``object_hook``: a packed list as the list it was, other objects as is."""
-    if FLOATS not in obj:
-        return obj
-    text, sizes = obj[FLOATS], obj.get(SIZES)
-    if not set(obj) <= {FLOATS, SIZES} or not isinstance(text, str):
-        raise ValueError("malformed packed floats")
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except binascii.Error as error:
-        raise ValueError("malformed packed floats") from error
-    if len(raw) % 8:
-        raise ValueError("malformed packed floats")
-    data = array.array("d", raw)
-    if sys.byteorder != "little":
-        data.byteswap()
-    values = data.tolist()
-    if SIZES not in obj:
-        return values
-    if not isinstance(sizes, list) or not sizes or not all(type(n) is int and n > 0 for n in sizes):
-        raise ValueError("malformed packed sizes")
-    width = sum(sizes)
-    if len(values) % width:
-        raise ValueError("malformed packed sizes")
-    rows = []
-    for start in range(0, len(values), width):
-        row = []
-        for size in sizes:
-            row.append(values[start : start + size])
-            start += size
-        rows.append(row)
-    return rows
+pack = CODEC.pack
+unpack_object = CODEC.unpack_object
