@@ -24,6 +24,7 @@ from pathlib import Path
 
 from . import classview, filenames, gradebook, instructor, paths, picture, report, shard
 from .filenames import readable_id
+from .files import write_atomic
 from .flags import escape_hatches
 from .grade import judge_run, plan, shim_rerun, with_fresh
 from .load import Submission, read_submission
@@ -300,7 +301,7 @@ def _write_student(
         pictures = {}
     report.write_reports(result, out, pictures=pictures, stem=filenames.stem(result.student))
     named = filenames.files(result.student)
-    report.write_atomic(out / named["json"], json.dumps(data, indent=1) + "\n")
+    write_atomic(out / named["json"], json.dumps(data, indent=1) + "\n")
 
 
 def _flags(submission: Submission, run: Run) -> list[str]:
@@ -321,7 +322,7 @@ def _not_graded(out: Path, student: str, error: Exception) -> SubmissionResult:
     )
     with contextlib.suppress(Exception):
         named = filenames.files(student)
-        report.write_atomic(out / named["json"], json.dumps(result.to_dict(), indent=1) + "\n")
+        write_atomic(out / named["json"], json.dumps(result.to_dict(), indent=1) + "\n")
     return result
 
 

@@ -47,6 +47,7 @@ STUDENT_MODULES: tuple[str, ...] = (
     "result.py",
     "observations.py",  # what a complete observation is (the judges check every one)
     "report.py",  # feedback text
+    "files.py",  # writes the self-check's reports atomically
     "diagnose.py",  # names a known mistake (its catalogue stays in solutions/)
     "floats.py",  # lists of floats packed in JSON (the public mistakes; the sandbox's wire)
     "profile.py",  # says under which conditions a step function differs, when nothing is named

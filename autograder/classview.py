@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import filenames
+from .files import write_atomic
 from .gradebook import _cell
-from .report import safe_text, write_atomic
+from .report import safe_text
 from .spec import TEST_NAMES
 
 MISTAKES_HEADER = ("student", "test", "mistake", "sentence")

@@ -15,7 +15,7 @@ student (``<stem>.json``, ``<stem>.md``, ``<stem>.html``) is named after its *st
 Plain stems never contain ``~`` and are lower case, so no two ids share a stem on a case- or
 normalisation-insensitive filesystem (barring a 48-bit hash collision). The stem depends on the
 id alone, never on the other students: a shard of the class names files as the whole class does.
-The longest stem leaves room for a suffix and ``report.write_atomic``'s temporary name within
+The longest stem leaves room for a suffix and ``files.write_atomic``'s temporary name within
 the 255 bytes a file name may have.
 """
 

@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .filenames import files
-from .report import safe_text, score_text, write_atomic
+from .files import write_atomic
+from .report import safe_text, score_text
 from .result import SubmissionResult
 from .spec import MAX_SCORE, TEST_NAMES
 

@@ -30,10 +30,10 @@ import sys
 import tempfile
 import time
 import tomllib
-import zipfile
 from pathlib import Path
 
-from .report import safe_text, score_text, test_text, verdict, write_atomic
+from .files import Entry, write_atomic, write_zip
+from .report import safe_text, score_text, test_text, verdict
 from .result import Finding, SubmissionResult, TestResult
 from .spec import TESTS
 
@@ -270,26 +270,9 @@ def build_autograder_zip(*, out_dir: Path, repo: Path = REPO, name: str = ZIP_NA
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     scripts = {"setup.sh": setup_script(repo / "pyproject.toml"), "run_autograder": RUN_AUTOGRADER}
-    target = out_dir / name
-    with tempfile.NamedTemporaryFile(dir=out_dir, suffix=".zip", delete=False) as handle:
-        temporary = Path(handle.name)
-    try:
-        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
-            for member, text in scripts.items():
-                _add(archive, member, text.encode(), executable=True)
-            for member, path in zip_members(repo):
-                _add(archive, member, path.read_bytes(), executable=False)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return target
-
-
-def _add(archive: zipfile.ZipFile, name: str, data: bytes, *, executable: bool) -> None:
-    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-    info.external_attr = (0o100755 if executable else 0o100644) << 16
-    info.compress_type = zipfile.ZIP_DEFLATED
-    archive.writestr(info, data)
+    entries = [Entry(member, text.encode(), executable=True) for member, text in scripts.items()]
+    entries += [Entry(member, path.read_bytes()) for member, path in zip_members(repo)]
+    return write_zip(out_dir / name, entries)
 
 
 def main(argv: list[str] | None = None) -> int:

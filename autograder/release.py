@@ -34,7 +34,6 @@ import re
 import sys
 import tomllib
 import zipfile
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
 
@@ -44,6 +43,7 @@ from .boundary import (
     STUDENT_MODULES,
     is_instructor_only,
 )
+from .files import Entry, write_zip
 from .source import module_name, parse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,20 +58,10 @@ RELEASE_PATTERNS = ("*.ipynb", "test_*.py", "conftest.py", "pytest.ini")
 IMPORT_NAMES = {"PIL": "pillow", "sklearn": "scikit-learn", "IPython": "ipython"}
 # The notebook runs in Jupyter, which brings IPython; nothing requires it elsewhere.
 PROVIDED = ("IPython",)
-# 1980-01-01, the earliest time a zip can hold: the same sources give the same bytes.
-EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 class BuildError(RuntimeError):
     """The bundle would be incomplete or would leak: nothing is written."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One file of a zip: its path inside the zip and its bytes."""
-
-    name: str
-    data: bytes
 
 
 def student_entries(root: Path = ROOT, assignment: str = ASSIGNMENT) -> list[Entry]:
@@ -285,21 +275,6 @@ def _student_readme(root: Path, assignment: str) -> str:
 
 
 # --- writing -------------------------------------------------------------------------------------
-
-
-def write_zip(path: Path, entries: list[Entry]) -> Path:
-    """A deterministic zip: entries in the given order, fixed time and permissions."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for entry in entries:
-            info = zipfile.ZipInfo(entry.name, date_time=EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o100644 << 16
-            info.create_system = 3  # Unix, so the permissions above are read on every platform
-            archive.writestr(info, entry.data)
-    partial.replace(path)
-    return path
 
 
 def build_student_zip(out: Path, root: Path = ROOT, assignment: str = ASSIGNMENT) -> Path:

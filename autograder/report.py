@@ -19,12 +19,11 @@ from __future__ import annotations
 import base64
 import dataclasses
 import html
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from .files import write_atomic
 from .result import Finding, SubmissionResult, TestResult
 
 # At most this many findings per test are rendered in full; the rest are counted.
@@ -413,22 +412,6 @@ def _html_finding(test: str, finding: Finding) -> str:
 
 # ----------------------------------------------------------------------------------------------
 # Files
-
-
-def write_atomic(path: Path, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(raw)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
 
 
 FORMATS = {"md": to_markdown, "html": to_html}

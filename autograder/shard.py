@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 
 from . import classview, filenames, gradebook
-from .report import safe_text, write_atomic
+from .files import write_atomic
+from .report import safe_text
 from .result import SubmissionResult
 
 MANIFEST = "shard.json"

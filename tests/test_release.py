@@ -40,6 +40,7 @@ from leakscan import (
 )
 
 from autograder import release
+from autograder.files import EPOCH
 from autograder.spec import TEST_NAMES
 
 TOP = release.ASSIGNMENT
@@ -99,7 +100,7 @@ def test_bundle_is_deterministic(bundle, tmp_path):
     with zipfile.ZipFile(bundle) as archive:
         infos = archive.infolist()
     assert [info.filename for info in infos] == sorted(info.filename for info in infos)
-    assert {info.date_time for info in infos} == {release.EPOCH}
+    assert {info.date_time for info in infos} == {EPOCH}
 
 
 def test_bundle_has_what_students_need(files):
