@@ -22,7 +22,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from . import classview, filenames, gradebook, instructor, paths, picture, report, shard
+from . import classpage, classview, filenames, gradebook, instructor, paths, picture, report, shard
 from .filenames import readable_id
 from .files import write_atomic
 from .flags import escape_hatches
@@ -235,7 +235,7 @@ def main(
     ordered = [results[student] for student in sorted(results)]
     if "gradescope" in formats:
         _gradescope(ordered, out, time.monotonic() - started)
-    classview.conclude(out, classview.load(out, sorted(results)))
+    classpage.conclude(out, classview.load(out, sorted(results)))
     return 0 if not failed and len(results) == len(students) else 1
 
 

@@ -9,19 +9,28 @@ student's name is escaped, and would not run if it were not), no request to any 
 Everything a student controls (their id, a loading problem's text, an exception's name) is
 escaped as in the students' own reports (``report._h``). Nothing on the page depends on when or
 where it was made, so a merge of shards builds the same bytes as a single run.
+
+``conclude`` ends a batch or a merge: it writes this page and ``mistakes.csv`` beside it, and
+prints the summary.
 """
 
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
 import io
 import statistics
+import sys
+from pathlib import Path
 from urllib.parse import quote
 
 from . import classview
 from .classview import Group
-from .report import _h, score_text
+from .files import write_atomic
+from .gradebook import summary
+from .report import _h, safe_text, score_text
+from .result import SubmissionResult
 from .spec import BY_NAME, TEST_NAMES
 
 # Links (and named mistakes) shown before the rest of a long list folds away.
@@ -292,3 +301,21 @@ def _table(records: list[dict]) -> str:
         f'<div class="scroll"><table class="sortable"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
+
+
+def conclude(out: Path, records: list[dict]) -> None:
+    """The end of a batch or a merge: write the class view, print the summary."""
+    if records:
+        write(out, records)
+    print(summary([SubmissionResult.from_dict(record) for record in records]), file=sys.stderr)
+    print(safe_text("\n".join(["", *classview.summary_lines(records, out)])), file=sys.stderr)
+
+
+def write(out: Path, records: list[dict]) -> list[Path]:
+    """Write ``out/index.html`` and ``out/mistakes.csv`` atomically."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(classview.mistake_rows(records))
+    return [
+        write_atomic(Path(out) / "mistakes.csv", buffer.getvalue()),
+        write_atomic(Path(out) / "index.html", page(records)),
+    ]

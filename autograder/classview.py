@@ -12,23 +12,18 @@ merge of shards build the same view from the same files:
   memory, or was flagged;
 - ``mistakes.csv`` (student, test, mistake id, sentence) and the summary lines naming the top ones.
 
-``classpage`` renders it as ``index.html``.
+``classpage`` renders it as ``index.html`` and writes the files.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import filenames
-from .files import write_atomic
 from .gradebook import _cell
-from .report import safe_text
 from .spec import TEST_NAMES
 
 MISTAKES_HEADER = ("student", "test", "mistake", "sentence")
@@ -235,26 +230,3 @@ def summary_lines(records: list[dict], out: Path, *, top: int = 3) -> list[str]:
         f"{out}/<student>.html (each student)."
     )
     return lines
-
-
-def conclude(out: Path, records: list[dict]) -> None:
-    """The end of a batch or a merge: write the class view, print the summary."""
-    from .gradebook import summary
-    from .result import SubmissionResult
-
-    if records:
-        write(out, records)
-    print(summary([SubmissionResult.from_dict(record) for record in records]), file=sys.stderr)
-    print(safe_text("\n".join(["", *summary_lines(records, out)])), file=sys.stderr)
-
-
-def write(out: Path, records: list[dict]) -> list[Path]:
-    """Write ``out/index.html`` and ``out/mistakes.csv`` atomically."""
-    from .classpage import page  # the page needs matplotlib; the data above does not
-
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(mistake_rows(records))
-    return [
-        write_atomic(Path(out) / "mistakes.csv", buffer.getvalue()),
-        write_atomic(Path(out) / "index.html", page(records)),
-    ]

@@ -35,7 +35,8 @@ from dataclasses import dataclass
 
 import torch
 
-from .checks.common import DTYPES
+# The dtypes a case may ask for, by the name the case gives.
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 # Rounding allowances: per step in the state, and for storing the new value (module docstring).
 C_ACCUMULATE = 16.0

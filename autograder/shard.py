@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import classview, filenames, gradebook
+from . import classpage, classview, filenames, gradebook
 from .files import write_atomic
 from .report import safe_text
 from .result import SubmissionResult
@@ -107,5 +107,5 @@ def merge(*, folders: list[Path], out: Path) -> int:
     records.sort(key=lambda record: record["student"])
     results = [SubmissionResult.from_dict(record) for record in records]
     gradebook.write_gradebook(results, out / "grades.csv")
-    classview.conclude(out, records)
+    classpage.conclude(out, records)
     return 0

@@ -1,4 +1,4 @@
-"""Helpers every kind of check shares: dtypes, seeded tensors, errors as plain data."""
+"""Helpers every kind of check shares: seeded tensors, errors as plain data."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import torch
 
 from ..result import Finding
 
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
 MAX_REPR = 200
 
 

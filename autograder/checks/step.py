@@ -16,9 +16,10 @@ from dataclasses import asdict, dataclass
 import torch
 
 from .. import compare
+from ..compare import DTYPES
 from ..result import Finding
 from . import tripwire
-from .common import DTYPES, MAX_REPR, describe_error, error_finding, flat, normal
+from .common import MAX_REPR, describe_error, error_finding, flat, normal
 
 KIND = "step"
 

@@ -66,7 +66,7 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
-from .. import compare  # as a module: compare imports checks.common
+from .. import compare
 from ..result import Finding
 from . import tripwire
 from .common import MAX_REPR, describe_error, flat

@@ -10,7 +10,7 @@ It writes ``--students`` student JSON files of the batch grader's format into a 
 per test, a student passes, makes a catalogued mistake (a real row of the public mistake data,
 with its words), fails without a named mistake (values differ at some step, an exception, no
 answer) or runs out of time, with a few loading problems, in proportions like a real class's. It
-then times ``classview.load`` + ``classview.write`` (reading every JSON, the plots, the page) in
+then times ``classview.load`` + ``classpage.write`` (reading every JSON, the plots, the page) in
 a fresh process each time, and reports the median. With ``--screenshots``, it also saves
 index.html of a ``--shot-students`` class and screenshots of it at 1280 and 400 px.
 """
@@ -39,9 +39,9 @@ from autograder.spec import BY_NAME, TEST_NAMES  # noqa: E402
 TIMED = """
 import sys, time
 start = time.perf_counter()
-from autograder import classview
+from autograder import classpage, classview
 records = classview.load(sys.argv[1])
-classview.write(sys.argv[1], records)
+classpage.write(sys.argv[1], records)
 print(len(records), time.perf_counter() - start)
 """
 
