@@ -22,7 +22,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from . import classpage, classview, filenames, gradebook, instructor, paths, picture, report, shard
+from . import (
+    classpage,
+    classview,
+    defaults,
+    filenames,
+    gradebook,
+    instructor,
+    paths,
+    picture,
+    report,
+    shard,
+)
 from .filenames import readable_id
 from .files import write_atomic
 from .flags import escape_hatches
@@ -130,14 +141,14 @@ def main(
     paths: list[Path],
     out: Path,
     formats: list[str] = (),
-    jobs: int = 0,
+    jobs: int = defaults.JOBS,
     force: bool = False,
     hidden: bool = True,
-    timeout: float = 20.0,
-    memory_mb: int = 2048,
+    timeout: float = defaults.TIMEOUT,
+    memory_mb: int = defaults.MEMORY_MB,
     unconfined: bool = False,
     part: tuple[int, int] | None = None,
-    budget: float = 0.0,
+    budget: float = defaults.BUDGET,
 ) -> int:
     """Grade every submission under ``paths`` into ``out``; 0 when every one was graded. With
     ``part=(K, N)``, only the students of shard K of N (``autograder.shard``).

@@ -24,6 +24,7 @@ STUDENT_MODULES: tuple[str, ...] = (
     "__init__.py",
     "__main__.py",  # python -m autograder check
     "cli.py",  # the `check` command (the instructor commands fail with ImportError)
+    "defaults.py",  # the `grade` command's defaults, which the CLI shows
     "selfcheck.py",  # `check` and the assignment's pytest
     "notebook.py",  # the notebook's test cells: check(name, globals())
     "load.py",  # reads the notebook's answer cells for the self-check

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from . import defaults
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="optim-autograder")
@@ -31,14 +33,22 @@ def main() -> None:
     help="Also write this format (Gradescope's results.json, for a single submission).",
 )
 @click.option(
-    "--jobs", "-j", default=0, show_default="all cores", help="Submissions graded at once."
+    "--jobs",
+    "-j",
+    default=defaults.JOBS,
+    show_default="all cores",
+    help="Submissions graded at once.",
 )
 @click.option("--force", is_flag=True, help="Grade again what DIR already holds.")
 @click.option(
     "--public-only", is_flag=True, help="Grade on the public cases only (no solutions/ needed)."
 )
-@click.option("--timeout", default=20.0, show_default=True, help="Seconds allowed per test.")
-@click.option("--memory", default=2048, show_default=True, help="MiB allowed per submission.")
+@click.option(
+    "--timeout", default=defaults.TIMEOUT, show_default=True, help="Seconds allowed per test."
+)
+@click.option(
+    "--memory", default=defaults.MEMORY_MB, show_default=True, help="MiB allowed per submission."
+)
 @click.option(
     "--unconfined",
     is_flag=True,
@@ -54,8 +64,8 @@ def main() -> None:
 )
 @click.option(
     "--budget",
-    default=0.0,
-    show_default="6 x --timeout",
+    default=defaults.BUDGET,
+    show_default=f"{defaults.BUDGET_TIMEOUTS} x --timeout",
     help="Seconds allowed per submission, wall-clock and CPU, for reading it and all its tests "
     "together (retries included), on top of --timeout per test.",
 )

@@ -38,7 +38,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import boundary
+from .. import boundary, defaults
 from . import kernels, landlock
 
 CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWPID = 0x10000000, 0x40000000, 0x20000000
@@ -71,12 +71,12 @@ class Limits:
             otherwise a child that could not confine itself to its files grades nothing.
     """
 
-    timeout: float = 20.0
-    memory_mb: int = 2048
+    timeout: float = defaults.TIMEOUT
+    memory_mb: int = defaults.MEMORY_MB
     processes: int = 64
     output_bytes: int = 8 * MIB
     open_files: int = 256
-    budget: float = 0.0
+    budget: float = defaults.BUDGET
     disk_mb: int = 64
     files: int = 1024
     unconfined: bool = False
@@ -87,7 +87,7 @@ class Limits:
         return self.budget or BUDGET_TIMEOUTS * self.timeout
 
 
-BUDGET_TIMEOUTS = 6  # the default budget of a submission, in per-test timeouts
+BUDGET_TIMEOUTS = defaults.BUDGET_TIMEOUTS  # a submission's default budget, in per-test timeouts
 
 
 def die_with_parent() -> None:
