@@ -57,7 +57,8 @@ class Mismatch:
     total: int
     quantity: str = "update"
 
-    def describe(self, shapes=None) -> str:
+    def describe(self) -> str:
+        """Where and by how much, in one sentence."""
         where = f"step {self.step}, parameter {self.param}"
         if self.index:
             where += f", index {self.index}"

@@ -19,6 +19,7 @@ from nbgrader.preprocessors import ClearSolutions
 from traitlets.config.loader import PyFileConfigLoader
 
 from autograder import authoring
+from autograder.checks.step import PUBLIC_STEP_HYPERS
 from autograder.spec import BY_NAME, TESTS
 
 FLASHCARDS = authoring.FLASHCARD_ANSWER
@@ -150,7 +151,7 @@ CALLS: dict[str, Callable[[object], object]] = {
     "MySGD": lambda cls: cls([torch.zeros(2, requires_grad=True)], lr=0.1),
     "MyAdam": lambda cls: cls([torch.zeros(2, requires_grad=True)]),
     **{
-        test.answer: lambda f, hyper=test.hyper: f(
+        test.answer: lambda f, hyper=PUBLIC_STEP_HYPERS[test.name][0]: f(
             torch.zeros(3), torch.ones(3), {}, **dict.fromkeys(hyper, 0.5)
         )
         for test in TESTS

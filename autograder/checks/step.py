@@ -187,12 +187,6 @@ PUBLIC_STEP_HYPERS: dict[str, list[dict[str, float]]] = {
 }
 
 
-def public_step_cases(test: str) -> list[StepCase]:
-    """The public cases of one step function (the self-check runs these)."""
-    seed = 1000 * (1 + list(PUBLIC_STEP_HYPERS).index(test))
-    return step_cases(test, PUBLIC_STEP_HYPERS[test], seed=seed)
-
-
 def public_cases(test: str) -> list[StepCase]:
     """The public cases of one step function (the self-check runs these)."""
     seed = 1000 * (1 + list(PUBLIC_STEP_HYPERS).index(test))
