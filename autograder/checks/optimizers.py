@@ -270,12 +270,14 @@ def public_adam_cases(test: str = "my_adam") -> list[TrainCase]:
 
 MY_SGD = SimpleNamespace(
     KIND="my_sgd",
+    CASE=TrainCase,
     public_cases=public_sgd_cases,
     run=run_my_sgd,
     judge=judge_my_sgd,
 )
 MY_ADAM = SimpleNamespace(
     KIND="my_adam",
+    CASE=TrainCase,
     public_cases=public_adam_cases,
     run=run_my_adam,
     judge=judge_my_adam,
