@@ -60,7 +60,7 @@ def explain(answer: str, problems: Iterable[str], defined: Iterable[str]) -> Fin
                 None,
                 {"answer": answer},
             )
-    elsewhere = [problem for problem in problems if _ANY_SYNTAX.search(problem)]
+    elsewhere = [match for problem in problems if (match := _ANY_SYNTAX.search(problem))]
     whole = [problem for problem in problems if any(word in problem for word in _WHOLE_FILE)]
     if whole:
         return Finding(
@@ -76,7 +76,7 @@ def explain(answer: str, problems: Iterable[str], defined: Iterable[str]) -> Fin
             {"answer": answer, "near": near[0]},
         )
     if elsewhere:  # a .py file, or a cell without grade_id: it may hold the definition
-        match = _ANY_SYNTAX.search(elsewhere[0])
+        match = elsewhere[0]
         return Finding(
             "missing",
             f"`{answer}` is not defined, perhaps because of the syntax error in "

@@ -19,8 +19,10 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+from typing import Any
 
 from . import (
     classpage,
@@ -140,7 +142,7 @@ def main(
     *,
     paths: list[Path],
     out: Path,
-    formats: list[str] = (),
+    formats: Sequence[str] = (),
     jobs: int = defaults.JOBS,
     force: bool = False,
     hidden: bool = True,
@@ -215,7 +217,7 @@ def main(
                     student = futures[future]
                     try:
                         submission, tests, run = future.result()
-                        judged = {"hidden": hidden, "unavailable": unavailable}
+                        judged: dict[str, Any] = {"hidden": hidden, "unavailable": unavailable}
                         result = judge_run(submission, run, tests, sandbox.limits, **judged)
                         again = shim_rerun(result, run, submission, sandbox, tests)
                         if again is not None:  # rare: my_adam sunk by a broken adam_step

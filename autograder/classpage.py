@@ -23,6 +23,7 @@ import io
 import statistics
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 from . import classview
@@ -32,6 +33,10 @@ from .gradebook import summary
 from .report import _h, safe_text, score_text
 from .result import SubmissionResult
 from .spec import BY_NAME, TEST_NAMES
+
+if TYPE_CHECKING:  # matplotlib is imported where the plots are drawn (the course extra)
+    from matplotlib.ticker import MaxNLocator
+    from matplotlib.typing import RcKeyType
 
 # Links (and named mistakes) shown before the rest of a long list folds away.
 SHOWN_STUDENTS = 12
@@ -168,7 +173,11 @@ def _draw(records: list[dict]) -> list[tuple[str, bytes]]:
         / len(records)
         for n in TEST_NAMES
     ]
-    settings = {"svg.hashsalt": "classview", "svg.fonttype": "none", "font.size": 10}
+    settings: dict[RcKeyType, Any] = {
+        "svg.hashsalt": "classview",
+        "svg.fonttype": "none",
+        "font.size": 10,
+    }
     pictures = []
     with matplotlib.rc_context(settings):
         figure = Figure(figsize=(5.2, 3.2))
@@ -177,7 +186,8 @@ def _draw(records: list[dict]) -> list[tuple[str, bytes]]:
         axes.hist([min(score, most) for score in scores], bins=edges, color="#4a6fa5", rwidth=0.9)
         axes.set(xlabel=f"total score (of {score_text(most)})", ylabel="students")
         axes.set_title("Score distribution")
-        axes.yaxis.get_major_locator().set_params(integer=True)
+        # the default locator, an AutoLocator, is a MaxNLocator
+        cast("MaxNLocator", axes.yaxis.get_major_locator()).set_params(integer=True)
         pictures.append(("Histogram of total scores", _svg(figure)))
 
         figure = Figure(figsize=(5.2, 3.2))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -184,7 +185,7 @@ def finding(test, mistake: Known) -> Finding:
 
 
 def mistake_findings(
-    test, cases: list, observations: list[dict], *, hidden: bool, verdict: list[Finding] = ()
+    test, cases: list, observations: list[dict], *, hidden: bool, verdict: Sequence[Finding] = ()
 ) -> list[Finding]:
     """Findings naming every matching mistake; when none matches, the difference profile of the
     verdict's findings ``verdict`` (``profile``), if it has something to say.
@@ -233,7 +234,9 @@ _VARIANT_CACHE: dict[tuple[str, tuple[str, ...]], list[Known]] = {}
 
 def _from_catalogue(name: str, cases: list) -> list[Known]:
     test = BY_NAME[name]
-    namespace = instructor.reference_namespace()
+    namespace, catalogue = instructor.reference_namespace(), instructor.load("mistakes")
+    if namespace is None or catalogue is None:
+        raise RuntimeError("Running the catalogued mistakes needs the solutions/ folder.")
     return [
         Known(
             row.id,
@@ -241,7 +244,7 @@ def _from_catalogue(name: str, cases: list) -> list[Known]:
             row.message,
             runner.run_cases(test, row.variant, cases, {**namespace, test.answer: row.variant}),
         )
-        for row in instructor.load("mistakes").for_test(name)
+        for row in catalogue.for_test(name)
     ]
 
 
@@ -268,9 +271,9 @@ def _for_storage(test, case, observation: dict) -> dict:
 
 def build_public_mistakes(path: Path = PUBLIC_MISTAKES) -> Path:
     """Write every catalogued mistake's words and observations on the public cases."""
-    if instructor.load("mistakes") is None:
-        raise RuntimeError("Building the public mistakes needs the solutions/ folder.")
     catalogue = instructor.load("mistakes")
+    if catalogue is None:
+        raise RuntimeError("Building the public mistakes needs the solutions/ folder.")
     data = {}
     for test in TESTS:
         if not catalogue.for_test(test.name):

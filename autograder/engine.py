@@ -21,8 +21,8 @@ def run_test(name: str, namespace: dict, cases: list) -> list[dict]:
     return runner.run_cases(test, namespace[test.answer], cases, namespace)
 
 
-def judge(name: str, cases: list, observations: list[dict], *, hidden: bool) -> TestResult:
-    """Parent side: score one test from its observations."""
+def judge(name: str, cases: list, observations: list[dict] | None, *, hidden: bool) -> TestResult:
+    """Parent side: score one test from its observations (None: none came back, judged invalid)."""
     test = BY_NAME[name]
     if observations and "missing" in observations[0]:
         return TestResult.zero(

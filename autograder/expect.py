@@ -64,6 +64,8 @@ def _reference_on(name: str, case) -> dict:
 
 def _from_reference(name: str, case_list: list) -> list[dict]:
     namespace = instructor.reference_namespace()
+    if namespace is None:
+        raise RuntimeError("The reference's observations need the solutions/ folder.")
     test = BY_NAME[name]
     return runner.run_cases(test, namespace[test.answer], case_list, namespace)
 

@@ -44,7 +44,7 @@ def decode(text: object, width: int = 8) -> list[float]:
         raise ValueError("malformed packed floats") from error
     if len(raw) % width:
         raise ValueError("malformed packed floats")
-    data = array.array(TYPECODES[width], raw)
+    data: array.array[float] = array.array(TYPECODES[width], raw)
     if sys.byteorder != "little":
         data.byteswap()
     return data.tolist()

@@ -36,7 +36,7 @@ import re
 import tokenize
 import traceback
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from . import needed
 from .source import bound_names, parse, segment, syntax_error
@@ -84,7 +84,7 @@ class Submission:
     """
 
     student: str
-    path: Path
+    path: PurePath  # the child parses without the file: a name, never opened there
     chunks: list[Chunk] = field(default_factory=list)
     answers: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -144,7 +144,7 @@ def parse_submission(submission: Submission) -> Submission:
     return submission
 
 
-def _decode(raw: bytes, path: Path, problems: list[str]) -> str:
+def _decode(raw: bytes, path: PurePath, problems: list[str]) -> str:
     """The file's text: a ``.py`` file in the encoding it declares (PEP 263), else UTF-8;
     undecodable bytes become U+FFFD, with a note."""
     encoding = "utf-8"
@@ -263,7 +263,8 @@ def _needed_assignments(parsed: list[tuple[str, bool, int, str, ast.Module]]) ->
     """Assignments outside answer cells whose value calls something (``_keep`` drops those: they
     may train a model) but that an answer needs, directly or through other definitions, such as
     ``HALF = math.sqrt(0.25)`` used by ``sgd_step``: the ids of their nodes."""
-    kept, candidates = [], []
+    kept: list[ast.stmt] = []
+    candidates: list[ast.stmt] = []
     for _, is_answer_cell, _, _, tree in parsed:
         for node in tree.body:
             if _keep(node, is_answer_cell):
@@ -303,7 +304,8 @@ def _parse_cell(source: str, label: str, problems: list[str]) -> list[tuple[int,
         piece_tree = parse(piece)
         if piece_tree is None:
             error = syntax_error(piece)
-            text = f" in {error.text.strip()[:120]!r}" if (error.text or "").strip() else ""
+            shown = (error.text or "").strip()
+            text = f" in {shown[:120]!r}" if shown else ""
             broken.append(f"line {start + (error.lineno or 1)}: {error.msg}{text}")
         else:
             pieces.append((start, piece, piece_tree))

@@ -14,6 +14,7 @@ import io
 import math
 from collections.abc import Mapping
 from functools import cache
+from typing import TypeGuard
 
 import torch
 from PIL import Image, ImageDraw
@@ -105,10 +106,12 @@ def draw(student: dict, reference: dict | None) -> bytes:
     return buffer.getvalue()
 
 
-def _valid(path) -> bool:
+def _valid(path: object) -> TypeGuard[dict]:
     """Whether a path from the sandbox is what ``autograder.paths`` makes: it crossed a process
     boundary next to student code, so it is checked before it is drawn."""
-    surface = path.get("surface") if isinstance(path, dict) else None
+    if not isinstance(path, dict):
+        return False
+    surface = path.get("surface")
     if type(surface) is not str or surface not in surfaces.SURFACES:  # a list is unhashable
         return False
     points = path.get("points")

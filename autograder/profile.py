@@ -32,7 +32,8 @@ def profile(test, cases: list, findings: list[Finding]) -> Finding | None:
     failing = {f.case for f in findings if f.case}
     if not mismatches:
         return None
-    sentences = [_non_finite(mismatches)] if _non_finite(mismatches) else []
+    non_finite = _non_finite(mismatches)
+    sentences = [non_finite] if non_finite else []
     if not sentences:
         sentences += _conditions(cases, failing)
         sentences += _where(cases, mismatches)

@@ -136,15 +136,17 @@ def _number(value) -> str:
 def collapsed(findings: list[Finding]) -> list[Finding]:
     """The findings with the same exception in several cases said once, with a count (an
     untouched stub raises its NotImplementedError in every case)."""
-    kept, repeats = [], {}
+    kept: list[Finding] = []
+    repeats: dict[tuple[object, object], tuple[Finding, int]] = {}
     for finding in findings:
         key = (finding.details.get("type"), finding.details.get("message"))
         if finding.kind == "error" and key in repeats:
-            repeats[key][1] += 1
+            first, count = repeats[key]
+            repeats[key] = (first, count + 1)
             continue
         kept.append(finding)
         if finding.kind == "error":
-            repeats[key] = [finding, 0]
+            repeats[key] = (finding, 0)
     for finding, count in repeats.values():
         if count:
             note = f"\nThe same error in {count} other case{'s' if count > 1 else ''}."
@@ -175,8 +177,8 @@ def test_text(test: TestResult) -> str:
     for finding in findings:
         message = said(test.name, finding)
         lines = [safe_text(message)] if message else []
-        if named_mistake(finding):
-            lines.append(f"Named mistake: {safe_text(named_mistake(finding))}")
+        if mistake := named_mistake(finding):
+            lines.append(f"Named mistake: {safe_text(mistake)}")
         blocks.append("\n".join(lines))
     if more:
         blocks.append(_more(more))
@@ -302,8 +304,8 @@ def _md_test(test: TestResult) -> str:
         message = said(test.name, finding)
         if message:
             parts.append(_fence(message))
-        if named_mistake(finding):
-            parts.append(f"**Named mistake:** {_md_ours(named_mistake(finding))}")
+        if mistake := named_mistake(finding):
+            parts.append(f"**Named mistake:** {_md_ours(mistake)}")
         rows = numbers(test.name, finding)
         if rows:
             parts.append(
@@ -395,8 +397,8 @@ def _html_test(test: TestResult, picture: bytes | None) -> str:
 def _html_finding(test: str, finding: Finding) -> str:
     message = said(test, finding)
     out = f"<pre>{_h(message)}</pre>" if message else ""
-    if named_mistake(finding):
-        named = _html_ours(named_mistake(finding))
+    if mistake := named_mistake(finding):
+        named = _html_ours(mistake)
         out += f'<p class="mistake"><strong>Named mistake:</strong> {named}</p>'
     rows = numbers(test, finding)
     if rows:  # label-value boxes that wrap: a one-row table of nine columns is wider than 860 px

@@ -81,7 +81,8 @@ def merge(*, folders: list[Path], out: Path) -> int:
     """Merge shard folders into ``out``; 0 when they form one whole class, every student graded."""
     folders, out = [Path(folder) for folder in folders], Path(out)
     manifests, problems = _manifests(folders)
-    records, seen = [], {}
+    records: list[dict] = []
+    seen: dict[str, Path] = {}
     for folder, manifest in zip(folders, manifests):
         graded = classview.load(folder, manifest["students"])
         found = {record["student"]: record for record in graded}

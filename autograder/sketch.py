@@ -29,7 +29,7 @@ def chosen(functions: Mapping[str, object] | None) -> list[tuple[str, str, Calla
     """``(algorithm, label, function)`` for every entry of ``functions`` named after an algorithm
     (``"adam"``) or a contract function (``"adam_step"``); other entries (a whole ``globals()``)
     are ignored."""
-    found = []
+    found: list[tuple[str, str, Callable]] = []
     for name, function in (functions or {}).items():
         algorithm = name if name in DEMOS else BY_ANSWER.get(name)
         if algorithm is not None and callable(function):

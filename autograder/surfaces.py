@@ -23,6 +23,7 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -233,7 +234,7 @@ def descent_path(
     return points
 
 
-def demo_path(algorithm: str, function: Callable[..., object], surface: Surface) -> list[Point]:
+def demo_path(algorithm: str, function: Callable[..., Any], surface: Surface) -> list[Point]:
     """The path of ``function``, an implementation of ``algorithm``, run as in ``DEMOS``."""
     demo = DEMOS[algorithm]
     if algorithm == "gradient_descent":

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # no pyplot: no backend is chosen
 from matplotlib.figure import Figure
 from PIL import Image, ImageDraw, ImageFont
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 SIZE = (720, 480)
 DPI = 100
@@ -27,7 +31,7 @@ ID_FONT_SIZE = 17
 
 # Matplotlib settings for everything a card draws: DejaVu Sans for text and for math (the same
 # open-licence font as autograder/fonts/), and no dependence on the user's matplotlibrc.
-RC = {
+RC: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "mathtext.fontset": "dejavusans",
     "text.usetex": False,
@@ -47,7 +51,7 @@ def figure(size: tuple[int, int]) -> Figure:
 
 def rasterise(fig: Figure) -> Image.Image:
     """The figure's pixels as an RGBA image (nothing written to disk)."""
-    canvas = fig.canvas
+    canvas = cast(FigureCanvasAgg, fig.canvas)  # ``figure`` gave it an Agg canvas
     canvas.draw()
     return Image.fromarray(np.asarray(canvas.buffer_rgba()).copy(), "RGBA")
 

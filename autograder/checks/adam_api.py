@@ -259,7 +259,7 @@ def _not_read(reads: list[str], facts) -> list[str]:
 
 def _groups_ignored(missing: list[str], reads: list[str], facts) -> Finding:
     instead = [key for key in reads if key not in (*GROUP_KEYS, BULK) and key not in _TORCH_KEYS]
-    defaults = next((f["default_keys"] for _, f in facts if "default_keys" in f), [])
+    defaults: list[str] = next((f["default_keys"] for _, f in facts if "default_keys" in f), [])
     own = [key for key in defaults if key not in GROUP_KEYS and key not in _TORCH_KEYS]
     named = ", ".join(f"`{key}`" for key in missing)
     if instead:

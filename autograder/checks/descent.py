@@ -27,6 +27,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import torch
 
@@ -172,7 +173,13 @@ def run(gradient_descent, case: DescentCase) -> dict:
         calls[0] += 1
         return objective(x)
 
-    observation = {"type": None, "shape": None, "dtype": None, "iterates": None, "error": None}
+    observation: dict[str, Any] = {
+        "type": None,
+        "shape": None,
+        "dtype": None,
+        "iterates": None,
+        "error": None,
+    }
     with tripwire.watching(gradient_descent) as observation["forbidden"]:
         try:
             result = gradient_descent(f, x0, lr=case.lr, steps=case.steps)
@@ -215,7 +222,7 @@ def _mismatch(case: DescentCase, got: torch.Tensor, want: torch.Tensor) -> Findi
         return None
     step = int(bad.any(dim=1).nonzero()[0])
     element = int(torch.where(bad[step], diff[step].nan_to_num(float("inf")), -1.0).argmax())
-    details = {
+    details: dict[str, Any] = {
         "step": step,
         "index": _unravel(element, case.shape),
         "expected": float(want[step, element]),

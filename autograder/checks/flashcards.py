@@ -22,6 +22,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import asdict, dataclass
+from typing import cast
 
 from ..cards import key as answer_key
 from ..result import Finding
@@ -150,6 +151,9 @@ def run(answer: object, case: FlashcardCase) -> dict:
     """
     if not issubclass(type(answer), dict):
         return {"refused": f"`{ANSWER}` is a {_type_name(answer)}, not a dict."}
+    # Its type is a dict (isinstance would believe a forged ``__class__``); read through dict's
+    # own methods, never the student's overrides.
+    answer = cast("dict[object, object]", answer)
     size = dict.__len__(answer)
     if size > MAX_ENTRIES:
         return {"refused": f"`{ANSWER}` has {size} entries; there are {len(case.cards)} cards."}

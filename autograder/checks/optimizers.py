@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+from collections.abc import Callable
 from types import SimpleNamespace
 
 import torch
@@ -86,7 +87,8 @@ class _AdamStepShim:
     Adam where a step function is graded) it calls the student's own ``adam_step``; the grader runs
     ``my_adam`` again beside the kernel only when that one is wrong (``grade.shim_rerun``)."""
 
-    kernel = staticmethod(_single_tensor_adam)
+    # None in a child without torch's Adam kernels (``sandbox.child``)
+    kernel: Callable[..., None] | None = staticmethod(_single_tensor_adam)
     # Marks a state dict the shim has initialised. The student's MyAdam may fill ``state`` before
     # calling adam_step (torch's own keys with ``step = 0`` an int, or keys of its own): those are
     # initial values for the student's adam_step, which the shim replaces, so they are replaced too.
@@ -245,7 +247,7 @@ def public_sgd_cases(test: str = "my_sgd") -> list[TrainCase]:
 
 def public_adam_cases(test: str = "my_adam") -> list[TrainCase]:
     """The public cases of ``MyAdam``: defaults with tiny gradients, groups, closure, reload."""
-    groups = ({"lr": 0.02, "betas": [0.8, 0.99]}, {})
+    groups: tuple[dict[str, object], ...] = ({"lr": 0.02, "betas": [0.8, 0.99]}, {})
     return [
         TrainCase(f"{test}/defaults, tiny gradients", {}, 6, 31, loss_scale=1e-9, frozen=True),
         TrainCase(

@@ -12,6 +12,7 @@ import array
 import math
 import random
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import torch
 
@@ -204,8 +205,8 @@ def run(step_fn, case: StepCase) -> dict:
         ``forbidden``: the calls to torch's optimiser kernels (``tripwire``), if any.
     """
     params, grads, pristine = _inputs(case)
-    states = [{} for _ in params]
-    observation = {
+    states: list[dict] = [{} for _ in params]
+    observation: dict[str, Any] = {
         "trajectory": [[flat(param) for param in params]],
         "error": None,
         "returned": None,

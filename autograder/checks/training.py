@@ -212,7 +212,7 @@ def train(make, case: TrainCase, observation: dict, watch=None) -> None:
             watch(optimizer, 0)
         for step in range(1, case.steps + 1):
             if case.closure:
-                losses = []
+                losses: list[torch.Tensor] = []
 
                 def closure(optimizer=optimizer, losses=losses, step=step):
                     if not torch.is_grad_enabled() and observation["closure_no_grad"] is None:

@@ -18,7 +18,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..checks import KINDS
 from ..result import Finding
@@ -82,7 +82,7 @@ class _Attempt:
         self.skip, self.run, self.budget = skip, run, budget
         self.shim = shim  # whether this child holds my_adam's adam_step shim (``kernels``)
         self.limits = sandbox.limits
-        self.phase = ("setup", None)  # (kind, index/label or test name)
+        self.phase: tuple[str, Any] = ("setup", None)  # (kind, index/label or test name)
         self.deadline = math.inf
         self.exit: dict | None = None
         self.done = False

@@ -100,7 +100,9 @@ def die_with_parent() -> None:
     import multiprocessing.forkserver
 
     server = multiprocessing.forkserver._forkserver
-    fd, server._forkserver_alive_fd = server._forkserver_alive_fd, None
+    # private: the liveness pipe's fd, which typeshed does not declare
+    fd = server._forkserver_alive_fd  # type: ignore[attr-defined]
+    server._forkserver_alive_fd = None  # type: ignore[attr-defined]
     if fd is not None:
         with contextlib.suppress(OSError):
             os.close(fd)

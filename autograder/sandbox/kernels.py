@@ -140,7 +140,8 @@ def block_fused_ops() -> None:
         warnings.simplefilter("ignore")
         for op in optimiser_ops():
             for key in COMPUTING_KEYS:
-                library.impl(op, key, _fused_refused, False)
+                # torch's stub omits impl's fourth parameter, with_keyset (it is in the docstring)
+                library.impl(op, key, _fused_refused, False)  # type: ignore[call-arg]
     # Keep the registration alive without any Python reference to it: nothing can reset it.
     ctypes.pythonapi.Py_IncRef(ctypes.py_object(library))
 
