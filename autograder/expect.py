@@ -58,8 +58,26 @@ def _reference_on(name: str, case) -> dict:
     submission: caching it would only grow the cache)."""
     if case_table.is_fresh(case):
         return _from_reference(name, [case])[0]
-    key = (name, json.dumps(case.to_dict(), sort_keys=True))
-    return runner.once(_REFERENCE_CACHE, key, lambda: _from_reference(name, [case])[0])
+    return runner.once(
+        _REFERENCE_CACHE, (name, _content(case)), lambda: _from_reference(name, [case])[0]
+    )
+
+
+# A case's content as a cache key, by case object: the same few hundred cases are judged for every
+# submission of a batch, and writing one out costs more than looking its expectation up. The case
+# is kept beside its key, so that its id() is never reused for another object; a process that
+# builds its cases anew each time (a notebook's test cells) starts the table again past a bound.
+_CONTENT: dict[int, tuple[object, str]] = {}
+_CONTENT_BOUND = 4096
+
+
+def _content(case) -> str:
+    held = _CONTENT.get(id(case))
+    if held is None or held[0] is not case:
+        if len(_CONTENT) >= _CONTENT_BOUND:
+            _CONTENT.clear()
+        held = _CONTENT[id(case)] = (case, json.dumps(case.to_dict(), sort_keys=True))
+    return held[1]
 
 
 def _from_reference(name: str, case_list: list) -> list[dict]:

@@ -45,7 +45,7 @@ def _walk(test: str, function, surface: surfaces.Surface) -> dict:
         if test == "gradient_descent":
             visited = [list(point) for point in surfaces.demo_path(test, function, surface)]
         else:
-            surfaces.demo_path(test, record, surface)
+            surfaces.demo_path(test, record, surface, slope=surfaces.formula_gradient)
     except Exception as raised:  # the student's error is part of the observation
         error = f"{type(raised).__name__}: {str(raised)[:200]}"
     return {"surface": surface.name, "points": _finite_prefix(visited), "error": error}

@@ -43,6 +43,8 @@ class Surface:
         steps: how many steps a path on this surface takes by default.
         noise: the standard deviation :math:`\\sigma` of the gradient noise when a path asks for it.
         levels: contour levels (losses) a plot draws.
+        formula: the gradient in closed form, ``(x, y) -> (df/dx, df/dy)``, where it is short
+            (``formula_gradient``; ``tests/test_paths.py`` checks it against autograd).
     """
 
     name: str
@@ -53,6 +55,7 @@ class Surface:
     steps: int
     noise: float = 0.0
     levels: tuple[float, ...] = field(default=())
+    formula: Callable[[float, float], Point] | None = None
 
 
 def _bowl(xy: torch.Tensor) -> torch.Tensor:
@@ -65,6 +68,11 @@ def _ravine(xy: torch.Tensor) -> torch.Tensor:
     r""":math:`f = \tfrac12 (x^2 / 10 + 10\, y^2)`: ill-conditioned, condition number 100."""
     x, y = xy[..., 0], xy[..., 1]
     return 0.5 * (0.1 * x**2 + 10.0 * y**2)
+
+
+def _ravine_gradient(x: float, y: float) -> Point:
+    r""":math:`\nabla f = (x / 10,\ 10\, y)`."""
+    return 0.1 * x, 10.0 * y
 
 
 def _rosenbrock(xy: torch.Tensor) -> torch.Tensor:
@@ -109,6 +117,7 @@ SURFACES: dict[str, Surface] = {
             minimum=(0.0, 0.0),
             steps=60,
             levels=(0.1, 0.5, 1.0, 2.0, 4.0, 6.0, 9.0),
+            formula=_ravine_gradient,
         ),
         Surface(
             "rosenbrock",
@@ -176,12 +185,21 @@ def gradient(surface: Surface, point: torch.Tensor) -> torch.Tensor:
     return grad
 
 
+def formula_gradient(surface: Surface, point: torch.Tensor) -> torch.Tensor:
+    """The gradient from ``surface.formula`` where it has one (a tenth of autograd's cost: the
+    report pictures walk every submission's paths), else ``gradient``."""
+    if surface.formula is None:
+        return gradient(surface, point)
+    return torch.tensor(surface.formula(float(point[0]), float(point[1])), dtype=torch.float64)
+
+
 def path(
     step_fn: Callable[..., object],
     hyper: dict[str, float],
     surface: Surface,
     steps: int | None = None,
     noise_seed: int | None = None,
+    slope: Callable[[Surface, torch.Tensor], torch.Tensor] = gradient,
 ) -> list[Point]:
     """The points a step function visits on ``surface``, from its start.
 
@@ -192,6 +210,7 @@ def path(
         steps: how many steps (default ``surface.steps``).
         noise_seed: when given, Gaussian noise of standard deviation ``surface.noise`` is added
             to every gradient, from this seed (a stochastic gradient).
+        slope: how the gradient is computed (``gradient``, or ``formula_gradient``).
 
     Returns:
         The start point followed by every iterate, as ``(x, y)`` floats; the path stops early at
@@ -202,7 +221,7 @@ def path(
     points = [surface.start]
     state: dict = {}
     for _ in range(surface.steps if steps is None else steps):
-        grad = gradient(surface, param)
+        grad = slope(surface, param)
         if noise_seed is not None:
             noise = [surface.noise * rng.gauss(0.0, 1.0) for _ in range(2)]
             grad = grad + torch.tensor(noise, dtype=torch.float64)
@@ -234,12 +253,14 @@ def descent_path(
     return points
 
 
-def demo_path(algorithm: str, function: Callable[..., Any], surface: Surface) -> list[Point]:
+def demo_path(
+    algorithm: str, function: Callable[..., Any], surface: Surface, slope=gradient
+) -> list[Point]:
     """The path of ``function``, an implementation of ``algorithm``, run as in ``DEMOS``."""
     demo = DEMOS[algorithm]
     if algorithm == "gradient_descent":
         return descent_path(function, demo.hyper["lr"], surface)
-    return path(function, demo.hyper, surface, noise_seed=demo.noise_seed)
+    return path(function, demo.hyper, surface, noise_seed=demo.noise_seed, slope=slope)
 
 
 def _finite(point: Point) -> bool:

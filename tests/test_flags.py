@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from autograder.flags import HATCHES, escape_hatches
 
@@ -52,3 +55,19 @@ def test_honest_work_is_not_flagged(path):
     if "mallory" in path:
         pytest.skip("mallory is the hostile example")
     assert escape_hatches(text) == []
+
+
+@pytest.mark.parametrize("hatch", HATCHES, ids=lambda hatch: hatch.name)
+def test_every_match_holds_a_needle(hatch):
+    """Does every string the row's pattern matches contain one of its needles (so that skipping
+    the pattern where no needle occurs never misses a flag)?"""
+    pattern = re.compile(hatch.pattern)
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(pattern))
+    def holds(text):
+        match = pattern.search(text)
+        assert match is not None
+        assert any(needle in match.group(0) for needle in hatch.needles), match.group(0)
+
+    holds()

@@ -9,9 +9,10 @@ import re
 
 import numpy
 import pytest
+import torch
 from PIL import Image
 
-from autograder import paths, picture, report, surfaces
+from autograder import instructor, paths, picture, report, surfaces
 from autograder.result import SubmissionResult, TestResult
 
 SURFACE = surfaces.SURFACES[paths.SURFACE]
@@ -154,3 +155,31 @@ def test_background_has_contours():
     pixels = numpy.asarray(picture.background(SURFACE))
     assert pixels.shape == (picture.SIZE[1], picture.SIZE[0], 3)
     assert (pixels == numpy.array(picture.CONTOUR, dtype=numpy.uint8)).all(axis=-1).sum() > 500
+
+
+@pytest.mark.parametrize(
+    "surface", [s for s in surfaces.SURFACES.values() if s.formula], ids=lambda s: s.name
+)
+def test_closed_form_gradients_are_autograd_s(surface):
+    """Does every surface's closed-form gradient agree with autograd's, to rounding, across its
+    window and beyond (the report pictures walk paths with it)?"""
+    (x0, x1), (y0, y1) = surface.window
+    generator = numpy.random.default_rng(0)
+    for x, y in generator.uniform((2 * x0, 2 * y0), (2 * x1, 2 * y1), size=(200, 2)):
+        point = torch.tensor((x, y), dtype=torch.float64)
+        exact = surfaces.gradient(surface, point)
+        closed = surfaces.formula_gradient(surface, point)
+        torch.testing.assert_close(closed, exact, rtol=4e-16, atol=0.0)
+
+
+def test_report_paths_keep_their_shape_with_the_closed_form():
+    """Does a reference path walked with the closed-form gradient visit the same points as with
+    autograd (within rounding), so that the picture is the same?"""
+    namespace = instructor.reference_namespace()
+    for name in paths.PATH_TESTS:
+        if name == "gradient_descent":
+            continue
+        function = namespace[surfaces.DEMOS[name].answer]
+        slow = surfaces.demo_path(name, function, SURFACE)
+        fast = surfaces.demo_path(name, function, SURFACE, slope=surfaces.formula_gradient)
+        assert numpy.allclose(fast, slow, rtol=1e-12, atol=1e-12), name

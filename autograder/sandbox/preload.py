@@ -40,7 +40,7 @@ import torch.optim  # noqa: E402
 
 from .. import engine  # noqa: E402, F401
 from ..checks import KINDS, optimizers, tripwire  # noqa: E402, F401
-from . import child, confine, kernels  # noqa: E402, F401
+from . import child, confine, kernels  # noqa: E402
 
 # What every child would do first: find torch's optimiser kernels and wrap them (idempotent there).
 tripwire.install()
@@ -62,6 +62,10 @@ del _shim_kernel
 # the fused optimiser operators every child blocks, looked up once.
 confine.readable_handles()
 kernels.optimiser_ops()
+
+# What the child's guard compares against once student code has run: the modules as every child
+# starts from them (snapshot here, once, rather than in each child).
+child.Guard.prepare()
 
 # Everything above lives as long as the fork server: out of the garbage collector's sight, so that
 # no child's collection walks (and, copy-on-write, copies) the million objects torch and sympy

@@ -27,6 +27,7 @@ machine slows both, and the CPU times are the steadier figures when it does.
 from __future__ import annotations
 
 import argparse
+import csv
 import ctypes
 import os
 import resource
@@ -93,12 +94,12 @@ def lean_notebook(notebook):
     """The notebook with only what grading needs: import cells, answer cells and test cells (the
     experiment, demonstrations and prose removed), so that nbgrader does the checking work we do
     and nothing more."""
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    setup = code[0]  # imports (and ``%matplotlib inline``): every answer cell needs them
     kept = []
-    for cell in notebook.cells:
+    for cell in code:
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        lines = [line.strip() for line in cell.source.splitlines() if line.strip()]
-        imports = bool(lines) and all(line.startswith(("import ", "from ", "#")) for line in lines)
-        if cell.cell_type == "code" and (meta.get("solution") or meta.get("grade") or imports):
+        if cell is setup or meta.get("solution") or meta.get("grade"):
             kept.append(cell)
     notebook.cells = kept
     return notebook
@@ -164,6 +165,15 @@ def measure(runs: dict[str, tuple[list[str], Path]], repeats: int) -> dict[str, 
     }
 
 
+def _all_full_marks(grades: Path) -> None:
+    """Refuse to report a lean benchmark in which a correct submission lost a point: it would be
+    timing failures, not grading (a lean notebook that lost its import cell did exactly that)."""
+    with grades.open(newline="") as file:
+        short = [row["student"] for row in csv.DictReader(file) if row["score"] != row["max_score"]]
+    if short:
+        raise SystemExit(f"correct submissions lost points: {short[:5]}: fix the benchmark first")
+
+
 def per_submission(big: tuple, n: int, small: tuple, m: int) -> dict[str, float]:
     """Seconds per submission, wall and CPU: including startup (the big run) and steady state."""
     return {
@@ -207,6 +217,8 @@ def main() -> int:
             runs[f"nbgrader {nb_n}"] = (theirs(large), large)
             runs[f"nbgrader {nb_m}"] = (theirs(small), small)
         got = measure(runs, args.repeats)
+        if args.lean:
+            _all_full_marks(out / "grades.csv")
     print(f"load average after: {os.getloadavg()}", file=sys.stderr)
     us = per_submission(got[f"ours {n}"], n, got[f"ours {m}"], m)
     rows = [("autograder grade", n, m, us)]
