@@ -25,8 +25,8 @@ from pathlib import Path
 import nbformat
 
 from . import instructor
-from .source import first_line, last_line, logical_line_ends
 from .spec import TESTS, TestSpec
+from .syntax import first_line, last_line, logical_line_ends
 
 NOTEBOOK_NAME = Path("optimisation") / "optimisation.ipynb"
 FLASHCARD_ANSWER = "FLASHCARD_ANSWERS"

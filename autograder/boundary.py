@@ -29,7 +29,7 @@ STUDENT_MODULES: tuple[str, ...] = (
     "notebook.py",  # the notebook's test cells: check(name, globals())
     "load.py",  # reads the notebook's answer cells for the self-check
     "needed.py",  # keeps only the code the answers need (the self-check starts fast)
-    "source.py",  # parses code without running it (load and needed)
+    "syntax.py",  # reads code without running it (load and needed)
     "engine.py",  # grade_namespace
     "spec.py",
     "cases.py",

@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from . import needed
-from .source import bound_names, parse, segment, syntax_error
 from .spec import ANSWER_NAMES
+from .syntax import bound_names, parse, segment, syntax_error
 
 # Larger files are not read: no honest submission comes near it.
 MAX_BYTES = 16 << 20

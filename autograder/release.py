@@ -44,7 +44,7 @@ from .boundary import (
     is_instructor_only,
 )
 from .files import Entry, write_zip
-from .source import module_name, parse
+from .syntax import module_name, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "optimisation"

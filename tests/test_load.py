@@ -8,7 +8,7 @@ import json
 import pytest
 
 from autograder import load, needed
-from autograder.source import parse
+from autograder.syntax import parse
 
 PY_CASES = [
     # (question, source, names that must be defined, names that must not run or exist)
