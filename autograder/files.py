@@ -22,9 +22,10 @@ EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 @contextlib.contextmanager
-def replacing(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` to write to; it replaces ``path`` when the block ends
-    without an exception, and is removed when one is raised."""
+def replacing(path: Path, mode: int = 0o600) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; it replaces ``path`` (with permissions
+    ``mode``: by default its owner's alone, as grades are) when the block ends without an
+    exception, and is removed when one is raised."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -32,6 +33,7 @@ def replacing(path: Path) -> Iterator[Path]:
     temporary = Path(name)
     try:
         yield temporary
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
@@ -55,10 +57,11 @@ class Entry:
 
 
 def write_zip(path: Path, entries: list[Entry]) -> Path:
-    """A deterministic zip, written atomically: entries in the given order, a fixed time, Unix
-    permissions (``rwxr-xr-x`` for executables, ``rw-r--r--`` otherwise)."""
+    """A deterministic zip, written atomically and readable by all (it is handed out): entries in
+    the given order, a fixed time, Unix permissions (``rwxr-xr-x`` for executables, ``rw-r--r--``
+    otherwise)."""
     with (
-        replacing(path) as temporary,
+        replacing(path, mode=0o644) as temporary,
         zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
     ):
         for entry in entries:

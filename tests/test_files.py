@@ -29,3 +29,14 @@ def test_zips_are_the_same_bytes_with_unix_permissions(tmp_path):
         assert {info.date_time for info in archive.infolist()} == {EPOCH}
         assert archive.read("a/b.py") == b"x = 1"
     assert modes == {"run_autograder": 0o100755, "a/b.py": 0o100644}
+
+
+def test_zips_are_readable_by_all_and_grades_by_their_owner(tmp_path):
+    """Is a zip (handed out: the student bundle, Gradescope's autograder) readable by everyone,
+    while an atomically written file (grades, reports) keeps its owner's permissions alone?"""
+    from autograder.files import Entry, write_atomic, write_zip
+
+    archive = write_zip(tmp_path / "bundle.zip", [Entry("a.txt", b"a")])
+    grades = write_atomic(tmp_path / "grades.csv", "student,score\n")
+    assert archive.stat().st_mode & 0o777 == 0o644
+    assert grades.stat().st_mode & 0o777 == 0o600
