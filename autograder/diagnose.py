@@ -32,6 +32,7 @@ from . import cases as case_table
 from . import compare, instructor, runner
 from .checks import KINDS
 from .checks.optimizers import trajectory_mismatch
+from .observations import Unobserved
 from .profile import profile
 from .result import NOTE, Finding
 from .spec import BY_NAME, TESTS
@@ -136,7 +137,7 @@ MATCHERS = {"step": _step_alike, "my_sgd": _trained_alike, "my_adam": _trained_a
 
 def same_behaviour(test, case, got: dict, want: dict) -> bool:
     """Whether the student's observation ``got`` shows the behaviour of the variant's ``want``."""
-    if "invalid" in got or "missing" in got:
+    if Unobserved.of(got) is not None:
         return False
     if "stored_steps" in want:  # public data: the first steps, after the common starting point
         path = got["trajectory"][:1] + want["trajectory"]

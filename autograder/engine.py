@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import expect, judges, runner
+from .observations import Unobserved
 from .result import Finding, TestResult
 from .spec import BY_NAME, TEST_NAMES
 
@@ -17,14 +18,15 @@ def run_test(name: str, namespace: dict, cases: list) -> list[dict]:
     """Child side: the observations of one test, one per case, as plain data."""
     test = BY_NAME[name]
     if test.answer not in namespace:
-        return [{"missing": test.answer}]
+        return Unobserved("missing", test.answer).wire()
     return runner.run_cases(test, namespace[test.answer], cases, namespace)
 
 
 def judge(name: str, cases: list, observations: list[dict], *, hidden: bool) -> TestResult:
     """Parent side: score one test from its observations."""
     test = BY_NAME[name]
-    if observations and "missing" in observations[0]:
+    unobserved = Unobserved.of(observations[0]) if observations else None
+    if unobserved is not None and unobserved.reason == "missing":
         return TestResult.zero(
             name,
             Finding(

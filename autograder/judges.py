@@ -11,6 +11,7 @@ import re
 from . import diagnose
 from .cases import case_id, is_fresh, is_fresh_id, public_ids
 from .checks import KINDS
+from .observations import Unobserved
 from .observations import problem as observations_problem
 from .result import NOTE, Finding, TestResult
 
@@ -23,11 +24,12 @@ def judge(test, cases, observations, expected, *, hidden: bool) -> TestResult:
     malformed = observations_problem(test.kind, cases, observations, expected)
     if malformed is not None:
         return TestResult.zero(test.name, Finding("invalid", malformed))
-    if observations and "invalid" in observations[0]:
-        return TestResult.zero(test.name, Finding("invalid", observations[0]["invalid"]))
+    unobserved = Unobserved.of(observations[0]) if observations else None
+    if unobserved is not None and unobserved.reason == "invalid":
+        return TestResult.zero(test.name, Finding("invalid", unobserved.detail))
     kind = KINDS[test.kind]
     findings = _redact_hidden(test, cases, kind.judge(test, cases, observations, expected))
-    if hasattr(kind, "score"):  # partial credit (the flash cards): a fraction of the points
+    if kind.score is not None:  # partial credit (the flash cards): a fraction of the points
         fraction = kind.score(findings, cases, observations, expected)
         return TestResult(test.name, fraction * test.points, test.points, findings)
     notes = [finding for finding in findings if finding.kind == NOTE]  # never scored

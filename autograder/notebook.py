@@ -71,7 +71,7 @@ def check(name: str, namespace: dict, *, hidden: bool = False) -> float | None:
     if awaiting_key(result):  # a student's machine: say what was checked (stdout is harmless)
         print(result.feedback)
         return None
-    partial = hasattr(KINDS[test.kind], "score")  # partial credit, as in ``judges``
+    partial = KINDS[test.kind].partial  # partial credit, as in ``judges``
     if result.passed or (partial and result.score > 0):
         if not result.passed:  # partial credit: nbgrader reads stdout as harmless, so say why
             print(_message(result, caught))

@@ -3,6 +3,7 @@ the student's objects, and no answers given away?"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 
 from autograder import instructor
 from autograder.cards import key as answer_key
-from autograder.checks import flashcards
+from autograder.checks import KINDS, flashcards
 from autograder.engine import grade_namespace
 from autograder.spec import ALGORITHMS, BY_NAME
 
@@ -103,12 +104,12 @@ def test_feedback_does_not_reveal_answers_by_default():
 
 def test_the_instructor_may_reveal_answers(monkeypatch):
     """With ``reveal_answers`` on, does the feedback name the right algorithm?"""
-    original = flashcards.expected
-    monkeypatch.setattr(
-        flashcards,
-        "expected",
-        lambda cases: [{**want, "reveal": True} for want in original(cases)],
+    original = KINDS["flashcards"]
+    revealing = dataclasses.replace(
+        original,
+        expected=lambda cases: [{**want, "reveal": True} for want in original.expected(cases)],
     )
+    monkeypatch.setitem(KINDS, "flashcards", revealing)
     card = CARDS[0]
     result = grade({**KEY, card: another(KEY[card])})
     wrong_line = next(f.message for f in result.findings if f.kind == "wrong")

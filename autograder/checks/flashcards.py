@@ -25,7 +25,8 @@ from dataclasses import asdict, dataclass
 
 from ..cards import key as answer_key
 from ..result import Finding
-from ..spec import ALGORITHMS
+from ..spec import ALGORITHMS, TestSpec
+from .kind import Observation
 
 KIND = "flashcards"
 ANSWER = "FLASHCARD_ANSWERS"
@@ -118,7 +119,7 @@ def public_cases(test: str) -> list[FlashcardCase]:
     return [FlashcardCase("flashcards", tuple(answer_key.card_ids()))]
 
 
-def expected(case_list: list[FlashcardCase]) -> list[dict]:
+def expected(case_list: list[FlashcardCase]) -> list[Observation]:
     """The key and the reveal setting (instructor side); ``key`` is None on a student's machine."""
     key = answer_key.load_key()
     answers = None if key is None else answer_key.answers(key)
@@ -143,7 +144,7 @@ def _shown(value: object) -> str:
     return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
-def run(answer: object, case: FlashcardCase) -> dict:
+def run(answer: object, case: FlashcardCase) -> Observation:
     """The student's answers as plain data: ``pairs`` of exact strings and ``problems``.
 
     Returns ``{"refused": sentence}`` when ``answer`` is not a dict or is far too big.
@@ -269,7 +270,12 @@ def right_cards(reading: Reading, key: dict[str, str]) -> list[str]:
     return [card for card, algorithm in key.items() if reading.answers.get(card) == algorithm]
 
 
-def judge(test, cases, observations, expected) -> list[Finding]:
+def judge(
+    test: TestSpec,
+    cases: list[FlashcardCase],
+    observations: list[Observation],
+    expected: list[Observation],
+) -> list[Finding]:
     """What counts and what does not; with the key, which cards are right."""
     case, observation, want = cases[0], observations[0], expected[0]
     reading = read(case, observation)
@@ -312,7 +318,12 @@ def _ungraded(reading: Reading, case: FlashcardCase) -> Finding:
     )
 
 
-def score(findings, cases, observations, expected) -> float:
+def score(
+    findings: list[Finding],
+    cases: list[FlashcardCase],
+    observations: list[Observation],
+    expected: list[Observation],
+) -> float:
     """The fraction of cards matched correctly (0 where there is no key to check against)."""
     key = expected[0].get("key")
     if not key:
