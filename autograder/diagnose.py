@@ -1,7 +1,7 @@
 """Name the mistake: which catalogued wrong implementation behaves exactly like the student's.
 
 The pipeline's *diagnose* stage, after the verdict: it runs only for a failing test and only adds
-findings in front of the verdict's (``judges.judge``), so it can never turn a fail into a pass.
+findings in front of the verdict's (``judges.verdict``), so it can never turn a fail into a pass.
 
 A mistake is named when its variant's observations match the student's on EVERY case, with the
 verdict's own tolerances (``compare.updates_match`` for trajectories) and the same side conditions

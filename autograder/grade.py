@@ -2,7 +2,7 @@
 
 The stage between loading (``load``) and reporting (``report``): the cases go into the sandbox,
 observations come back as plain data, and every observation is judged in this process against
-the expectations (``engine.judge``), which never reach the sandbox. Whatever the child sent is
+the expectations (``judges.verdict``), which never reach the sandbox. Whatever the child sent is
 a claim, checked as a whole before it is judged (``observations``): a test whose observations
 are not complete, well-typed answers to the cases that were sent scores 0.
 """
@@ -14,9 +14,8 @@ import re
 
 from . import absent
 from .cases import fresh_cases
-from .engine import judge
 from .expect import cases as test_cases
-from .judges import redacted_error
+from .judges import verdict
 from .load import Submission
 from .result import Finding, SubmissionResult, TestResult
 from .sandbox import PlannedTest, Run, Sandbox
@@ -140,24 +139,29 @@ _DEFINITION = re.compile(r"^(?:def|class)\s+(\w+)|^(\w+)\s*(?::[^=\n]*)?=(?!=)",
 def _judge(
     test: PlannedTest, run: Run, problems: list[str], limits, hidden: bool, defined: list[str]
 ) -> TestResult:
-    name = test.name
-    if run.load_patched:
-        return TestResult.zero(name, _patched_finding(run.load_patched, "when it is loaded"))
-    if name in run.failures:
-        failure = run.failures[name]
-        hidden_error = hidden and failure.kind == "error" and failure.details.get("type")
-        return TestResult.zero(name, redacted_error(failure) if hidden_error else failure)
-    if run.patched.get(name):
-        return TestResult.zero(name, _patched_finding(run.patched[name], "during this test"))
+    name, stopped = test.name, _stopped(test.name, run)
+    if stopped is not None:
+        return verdict(BY_NAME[name], test.cases, None, hidden=hidden, stopped=stopped)
     observations = run.observations.get(name)
     try:
-        result = judge(name, test.cases, observations, hidden=hidden)
+        result = verdict(BY_NAME[name], test.cases, observations, hidden=hidden)
     except Exception as error:
         return TestResult.zero(
             name,
             Finding("invalid", f"The grader could not read what your code did ({error!r})."),
         )
     return _explained(result, problems, limits, defined)
+
+
+def _stopped(name: str, run: Run) -> Finding | None:
+    """Why the run of test ``name`` gave no observations to judge, if it did not."""
+    if run.load_patched:
+        return _patched_finding(run.load_patched, "when it is loaded")
+    if name in run.failures:
+        return run.failures[name]
+    if run.patched.get(name):
+        return _patched_finding(run.patched[name], "during this test")
+    return None
 
 
 def _patched_finding(names: list[str], when: str) -> Finding:

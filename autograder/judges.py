@@ -1,30 +1,70 @@
-"""Judge one test: the student's observations against the reference's, case by case.
+"""The verdict: where every test's score is decided, on every path.
 
-The first failing case decides the score (all-or-nothing for code: a wrong implementation never
-passes); every finding is data plus a sentence.
+The batch grader (and Gradescope through it) judges what the sandboxed child observed
+(``grade.judge_run``), the self-check and the notebook's test cells what ran in their own process
+(``engine.grade_namespace``): both call ``verdict``, which validates the observations as a whole
+(``observations.problem``), has the kind of check compare them with the expectations case by
+case (``checks.*.judge``), hides what a hidden case must not show, and names a known mistake
+(``diagnose``) on a failing test. The first failing case decides the score (all-or-nothing for
+code: a wrong implementation never passes); every finding is data plus a sentence.
 """
 
 from __future__ import annotations
 
 import re
 
-from . import diagnose
+from . import diagnose, expect
 from .cases import case_id, is_fresh, is_fresh_id, public_ids
 from .checks import KINDS
 from .observations import Unobserved
 from .observations import problem as observations_problem
 from .result import NOTE, Finding, TestResult
+from .spec import TestSpec
 
 # What a finding may say about a hidden case: where it happened, never the reference's values.
 WHERE = ("step", "param", "index", "row", "quantity")
 
 
-def judge(test, cases, observations, expected, *, hidden: bool) -> TestResult:
-    """Score one test: full marks when no case has a finding, else zero with the findings."""
+def verdict(
+    test: TestSpec,
+    cases: list,
+    observations: object,
+    *,
+    hidden: bool,
+    expected: list[dict] | None = None,
+    stopped: Finding | None = None,
+) -> TestResult:
+    """Score one test: full marks when no case has a finding, else zero with the findings (a
+    fraction of the points for a kind with partial credit).
+
+    Args:
+        test: the test's row of ``spec.TESTS``.
+        cases: the cases the student's code ran on, in order.
+        observations: what it did, one per case (``runner``); from a sandboxed child, a claim.
+        hidden: the cases include hidden ones (they decide the grade).
+        expected: the reference's observations on ``cases``; computed (``expect``) when None.
+        stopped: why the run of this test ended without observations (a crash, a timeout, a
+            patched grader), when it did: the test scores 0 with it.
+    """
+    if stopped is not None:
+        hidden_error = hidden and stopped.kind == "error" and stopped.details.get("type")
+        return TestResult.zero(test.name, redacted_error(stopped) if hidden_error else stopped)
+    whole = observations[0] if isinstance(observations, list) and observations else None
+    unobserved = Unobserved.of(whole)  # one observation that stands for every case
+    if unobserved is not None and unobserved.reason == "missing":
+        return TestResult.zero(
+            test.name,
+            Finding(
+                "missing",
+                f"`{test.answer}` is not defined: write it in the answer cell whose grade_id is "
+                f"`{test.answer}` (or at the top level of your .py file).",
+            ),
+        )
+    if expected is None:
+        expected = expect.expected(test.name, cases, hidden=hidden)
     malformed = observations_problem(test.kind, cases, observations, expected)
     if malformed is not None:
         return TestResult.zero(test.name, Finding("invalid", malformed))
-    unobserved = Unobserved.of(observations[0]) if observations else None
     if unobserved is not None and unobserved.reason == "invalid":
         return TestResult.zero(test.name, Finding("invalid", unobserved.detail))
     kind = KINDS[test.kind]

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 from .spec import BY_NAME, TESTS
 
-# The kind of a finding that is advice, never scored (``judges.judge``).
+# The kind of a finding that is advice, never scored (``judges.verdict``).
 NOTE = "note"
 
 

@@ -89,9 +89,9 @@ def test_damaged_observations_never_pass(name, data):
     test = BY_NAME[name]
     cases = expect.cases(name, hidden=False)
     correct = expect.expected(name, cases, hidden=False)
-    assert judges.judge(test, cases, correct, correct, hidden=False).passed
+    assert judges.verdict(test, cases, correct, expected=correct, hidden=False).passed
     damaged = _damage(correct, data.draw(_mutations(correct)))
-    result = judges.judge(test, cases, damaged, correct, hidden=False)
+    result = judges.verdict(test, cases, damaged, expected=correct, hidden=False)
     assert not result.passed and result.score == 0
     assert result.findings[0].kind in ("invalid", "mismatch")
 
@@ -124,12 +124,13 @@ def test_a_table_of_every_fixed_hidden_answer_fails_the_fresh_case():
     fresh = case_table.fresh_cases("adam", "a" * 64)
     assert [case.id for case in fresh] == ["adam/hidden/fresh"]
     everything = fixed + fresh
-    on_fixed = engine.judge("adam", fixed, _run("adam", lookup_adam_step, fixed), hidden=True)
+    adam = BY_NAME["adam"]
+    on_fixed = judges.verdict(adam, fixed, _run("adam", lookup_adam_step, fixed), hidden=True)
     assert on_fixed.passed  # the table is right where it was built...
     cheated = _run("adam", lookup_adam_step, everything)
-    assert not engine.judge("adam", everything, cheated, hidden=True).passed  # ...not on the fresh
+    assert not judges.verdict(adam, everything, cheated, hidden=True).passed  # ...not on the fresh
     honest = _run("adam", reference["adam_step"], everything)
-    assert engine.judge("adam", everything, honest, hidden=True).passed
+    assert judges.verdict(adam, everything, honest, hidden=True).passed
 
 
 def _run(name: str, answer, cases: list) -> list[dict]:

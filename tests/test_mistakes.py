@@ -14,7 +14,7 @@ import math
 
 import pytest
 
-from autograder import diagnose, engine, expect, instructor
+from autograder import diagnose, engine, expect, instructor, judges
 from autograder.result import Finding
 from autograder.spec import BY_NAME
 from solutions import mistakes, reference, variant_loops, variants
@@ -28,7 +28,8 @@ def grade(test_name: str, answer, *, hidden: bool):
     """The answer graded as a student's would be, in-process."""
     cases = expect.cases(test_name, hidden=hidden)
     observations = engine.run_test(test_name, {BY_NAME[test_name].answer: answer}, cases)
-    return cases, observations, engine.judge(test_name, cases, observations, hidden=hidden)
+    result = judges.verdict(BY_NAME[test_name], cases, observations, hidden=hidden)
+    return cases, observations, result
 
 
 def named(result) -> list[str]:

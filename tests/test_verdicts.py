@@ -16,7 +16,7 @@ import math
 import pytest
 import torch
 
-from autograder import engine, expect, instructor
+from autograder import engine, expect, instructor, judges
 from autograder.spec import BY_NAME
 from solutions.reference import adam_step
 
@@ -236,7 +236,7 @@ def test_correct_variant_gets_full_marks(test_name, answer, hidden):
     """Does this correct implementation, written another way, score full marks with no finding?"""
     cases = expect.cases(test_name, hidden=hidden)
     observations = engine.run_test(test_name, {BY_NAME[test_name].answer: answer}, cases)
-    result = engine.judge(test_name, cases, observations, hidden=hidden)
+    result = judges.verdict(BY_NAME[test_name], cases, observations, hidden=hidden)
     assert result.feedback == "All cases match the reference."
     assert result.passed and result.score == BY_NAME[test_name].points
 
