@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from . import expect, judges, runner
 from .observations import Unobserved
 from .result import TestResult
+from .sources import Sources
 from .spec import BY_NAME, TEST_NAMES
 
 
@@ -24,12 +25,17 @@ def run_test(name: str, namespace: dict, cases: list) -> list[dict]:
 
 
 def grade_namespace(
-    namespace: dict, *, tests: Iterable[str] = TEST_NAMES, hidden: bool = False
+    namespace: dict,
+    *,
+    sources: Sources,
+    tests: Iterable[str] = TEST_NAMES,
+    hidden: bool = False,
 ) -> list[TestResult]:
     """Run and judge every test in this process (no sandbox: for the self-check and nbgrader)."""
     results = []
     for name in tests:
-        cases = expect.cases(name, hidden=hidden)
+        cases = expect.cases(name, sources=sources, hidden=hidden)
         observations = run_test(name, namespace, cases)
-        results.append(judges.verdict(BY_NAME[name], cases, observations, hidden=hidden))
+        verdict = judges.verdict(BY_NAME[name], cases, observations, sources=sources, hidden=hidden)
+        results.append(verdict)
     return results

@@ -20,17 +20,20 @@ from .load import Submission
 from .result import Finding, SubmissionResult, TestResult
 from .sandbox import PlannedTest, Run, Sandbox
 from .sandbox.confine import confinement_problem
+from .sources import Sources
 from .spec import BY_NAME, TEST_NAMES
 
 MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator")
 
 
-def plan(*, hidden: bool, tests=TEST_NAMES) -> tuple[list[PlannedTest], dict[str, TestResult]]:
+def plan(
+    *, sources: Sources, hidden: bool, tests=TEST_NAMES
+) -> tuple[list[PlannedTest], dict[str, TestResult]]:
     """The cases of every test, and a zero for each test whose cases cannot be built here."""
     planned, unavailable = [], {}
     for name in tests:
         try:
-            planned.append(PlannedTest(name, test_cases(name, hidden=hidden)))
+            planned.append(PlannedTest(name, test_cases(name, sources=sources, hidden=hidden)))
         except Exception as error:
             unavailable[name] = TestResult.zero(
                 name, Finding("crash", f"The grader has no cases for `{name}`: {error}")
@@ -38,10 +41,13 @@ def plan(*, hidden: bool, tests=TEST_NAMES) -> tuple[list[PlannedTest], dict[str
     return planned, unavailable
 
 
-def with_fresh(planned: list[PlannedTest], digest: str) -> list[PlannedTest]:
+def with_fresh(planned: list[PlannedTest], digest: str, sources: Sources) -> list[PlannedTest]:
     """``planned`` with each test's fresh hidden cases for the submission whose SHA-256 is
     ``digest`` (``cases.fresh_cases``): what it is graded on."""
-    return [PlannedTest(test.name, test.cases + fresh_cases(test.name, digest)) for test in planned]
+    return [
+        PlannedTest(test.name, test.cases + fresh_cases(test.name, digest, sources))
+        for test in planned
+    ]
 
 
 def grade(
@@ -49,21 +55,19 @@ def grade(
     sandbox: Sandbox,
     planned: list[PlannedTest],
     *,
+    sources: Sources,
     hidden: bool,
     unavailable: dict[str, TestResult] | None = None,
 ) -> SubmissionResult:
     """Run ``planned`` on ``submission`` in ``sandbox`` and judge every test."""
-    planned = with_fresh(planned, submission.digest) if hidden else planned
+    planned = with_fresh(planned, submission.digest, sources) if hidden else planned
     run = sandbox.run(submission, planned)
-    result = judge_run(
-        submission, run, planned, sandbox.limits, hidden=hidden, unavailable=unavailable
-    )
+    judged = {"sources": sources, "hidden": hidden, "unavailable": unavailable}
+    result = judge_run(submission, run, planned, sandbox.limits, **judged)
     again = shim_rerun(result, run, submission, sandbox, planned)
     if again is None:
         return result
-    return judge_run(
-        submission, again, planned, sandbox.limits, hidden=hidden, unavailable=unavailable
-    )
+    return judge_run(submission, again, planned, sandbox.limits, **judged)
 
 
 def shim_rerun(result: SubmissionResult, run: Run, submission, sandbox, planned) -> Run | None:
@@ -109,6 +113,7 @@ def judge_run(
     planned: list[PlannedTest],
     limits,
     *,
+    sources: Sources,
     hidden: bool,
     unavailable: dict[str, TestResult] | None = None,
 ) -> SubmissionResult:
@@ -120,7 +125,7 @@ def judge_run(
         results = [TestResult.zero(test.name, Finding("crash", refused)) for test in planned]
         return SubmissionResult(submission.student, results, submission.source, run.protections)
     defined = defined_names(run.source or submission.source)
-    results = [_judge(test, run, problems, limits, hidden, defined) for test in planned]
+    results = [_judge(test, run, problems, limits, sources, hidden, defined) for test in planned]
     results += list((unavailable or {}).values())
     protections = run.protections + (["UNCONFINED (--unconfined)"] if limits.unconfined else [])
     source = run.source or submission.source  # the sandbox parses what the grader only read
@@ -137,17 +142,23 @@ _DEFINITION = re.compile(r"^(?:def|class)\s+(\w+)|^(\w+)\s*(?::[^=\n]*)?=(?!=)",
 
 
 def _judge(
-    test: PlannedTest, run: Run, problems: list[str], limits, hidden: bool, defined: list[str]
+    test: PlannedTest,
+    run: Run,
+    problems: list[str],
+    limits,
+    sources: Sources,
+    hidden: bool,
+    defined: list[str],
 ) -> TestResult:
-    name, stopped = test.name, _stopped(test.name, run)
+    spec, stopped = BY_NAME[test.name], _stopped(test.name, run)
     if stopped is not None:
-        return verdict(BY_NAME[name], test.cases, None, hidden=hidden, stopped=stopped)
-    observations = run.observations.get(name)
+        return verdict(spec, test.cases, None, sources=sources, hidden=hidden, stopped=stopped)
+    observations = run.observations.get(test.name)
     try:
-        result = verdict(BY_NAME[name], test.cases, observations, hidden=hidden)
+        result = verdict(spec, test.cases, observations, sources=sources, hidden=hidden)
     except Exception as error:
         return TestResult.zero(
-            name,
+            test.name,
             Finding("invalid", f"The grader could not read what your code did ({error!r})."),
         )
     return _explained(result, problems, limits, defined)

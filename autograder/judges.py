@@ -19,6 +19,7 @@ from .checks import KINDS
 from .observations import Unobserved
 from .observations import problem as observations_problem
 from .result import NOTE, Finding, TestResult
+from .sources import Sources
 from .spec import TestSpec
 
 # What a finding may say about a hidden case: where it happened, never the reference's values.
@@ -30,6 +31,7 @@ def verdict(
     cases: list,
     observations: object,
     *,
+    sources: Sources,
     hidden: bool,
     expected: list[dict] | None = None,
     stopped: Finding | None = None,
@@ -41,6 +43,7 @@ def verdict(
         test: the test's row of ``spec.TESTS``.
         cases: the cases the student's code ran on, in order.
         observations: what it did, one per case (``runner``); from a sandboxed child, a claim.
+        sources: the side graded on (the instructor's or a student's).
         hidden: the cases include hidden ones (they decide the grade).
         expected: the reference's observations on ``cases``; computed (``expect``) when None.
         stopped: why the run of this test ended without observations (a crash, a timeout, a
@@ -61,14 +64,15 @@ def verdict(
             ),
         )
     if expected is None:
-        expected = expect.expected(test.name, cases, hidden=hidden)
+        expected = expect.expected(test.name, cases, sources=sources, hidden=hidden)
     malformed = observations_problem(test.kind, cases, observations, expected)
     if malformed is not None:
         return TestResult.zero(test.name, Finding("invalid", malformed))
     if unobserved is not None and unobserved.reason == "invalid":
         return TestResult.zero(test.name, Finding("invalid", unobserved.detail))
     kind = KINDS[test.kind]
-    findings = _redact_hidden(test, cases, kind.judge(test, cases, observations, expected))
+    findings = kind.judge(test, cases, observations, expected)
+    findings = _redact_hidden(test, cases, findings, public_ids(test.name, sources))
     if kind.score is not None:  # partial credit (the flash cards): a fraction of the points
         fraction = kind.score(findings, cases, observations, expected)
         return TestResult(test.name, fraction * test.points, test.points, findings)
@@ -83,6 +87,7 @@ def verdict(
         test,
         [cases[i] for i in fixed],
         [observations[i] for i in fixed],
+        sources=sources,
         hidden=hidden,
         verdict=[
             finding for finding in findings if finding.case is None or not is_fresh_id(finding.case)
@@ -91,10 +96,10 @@ def verdict(
     return TestResult.zero(test.name, *named, *findings, *notes)
 
 
-def _redact_hidden(test, cases, findings: list[Finding]) -> list[Finding]:
+def _redact_hidden(test, cases, findings: list[Finding], public: frozenset[str]) -> list[Finding]:
     """Findings with the numbers of hidden cases taken out: a hidden case's expected values must
     never reach a student, in feedback, in ``<student>.json`` or on Gradescope."""
-    hidden = {case_id(case) for case in cases} - public_ids(test.name)
+    hidden = {case_id(case) for case in cases} - public
     return [_redacted(finding) if finding.case in hidden else finding for finding in findings]
 
 

@@ -107,8 +107,9 @@ def public(test: str, case: str) -> bool:
     """Whether ``case`` is certainly a public case of ``test`` (whose numbers a student may see):
     an id that a hidden case also uses counts as hidden."""
     from .cases import public_ids  # lazily: rendering text needs no torch
+    from .sources import Sources
 
-    return case in public_ids(test)
+    return case in public_ids(test, Sources.discover())
 
 
 def numbers(test: str, finding: Finding) -> list[tuple[str, str]]:

@@ -10,19 +10,24 @@ import sys
 
 import pytest
 
-from autograder import instructor
 from autograder.cards import key as answer_key
 from autograder.checks import KINDS, flashcards
 from autograder.engine import grade_namespace
+from autograder.sources import Sources
 from autograder.spec import ALGORITHMS, BY_NAME
 
-KEY = answer_key.answers(answer_key.load_key())
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
+
+KEY = answer_key.answers(answer_key.load_key(SOURCES))
 CARDS = sorted(KEY)
 POINTS = BY_NAME["flashcards"].points
 
 
-def grade(answers: object):
-    (result,) = grade_namespace({"FLASHCARD_ANSWERS": answers}, tests=["flashcards"])
+def grade(answers: object, sources: Sources = SOURCES):
+    (result,) = grade_namespace(
+        {"FLASHCARD_ANSWERS": answers}, sources=sources, tests=["flashcards"]
+    )
     return result
 
 
@@ -107,7 +112,9 @@ def test_the_instructor_may_reveal_answers(monkeypatch):
     original = KINDS["flashcards"]
     revealing = dataclasses.replace(
         original,
-        expected=lambda cases: [{**want, "reveal": True} for want in original.expected(cases)],
+        expected=lambda cases, sources: [
+            {**want, "reveal": True} for want in original.expected(cases, sources)
+        ],
     )
     monkeypatch.setitem(KINDS, "flashcards", revealing)
     card = CARDS[0]
@@ -238,11 +245,10 @@ def test_observations_are_plain_json():
     assert len(observation["pairs"][0][0]) == flashcards.MAX_TEXT
 
 
-def test_without_the_key_only_format_and_names_are_checked(monkeypatch, tmp_path):
+def test_without_the_key_only_format_and_names_are_checked():
     """On a student's machine, does the self-check validate names, score nothing, and say that the
     instructor grades the answers?"""
-    monkeypatch.setenv(instructor.ENV, str(tmp_path / "no-solutions"))
-    result = grade({**KEY, CARDS[0]: "adamw"})
+    result = grade({**KEY, CARDS[0]: "adamw"}, Sources.student())
     assert result.score == 0
     assert kinds(result) == ["unknown", "ungraded"]
     assert "13 of 14 cards have an answer" in result.feedback

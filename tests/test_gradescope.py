@@ -17,7 +17,11 @@ import torch
 
 from autograder import gradescope, report
 from autograder.result import Finding, SubmissionResult, TestResult
+from autograder.sources import Sources
 from autograder.spec import MAX_SCORE, TEST_NAMES
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
 
 # Gradescope's results.json (autograder specification): key -> accepted types.
 TOP_LEVEL = {
@@ -297,14 +301,14 @@ def _updates(observation: dict) -> set[str]:
 def test_hidden_cases_leak_nothing_into_results_json(root):
     """Graded on hidden cases, does results.json hold no hidden expected value and no line of
     the reference code?"""
-    from autograder import engine, instructor
+    from autograder import engine
 
-    if instructor.load("hidden_cases") is None:
+    if SOURCES.module("hidden_cases") is None:
         pytest.skip("no hidden cases on this machine")
     from autograder import expect
 
     names = ("sgd", "rmsprop", "adam")
-    tests = engine.grade_namespace(_buggy_namespace(), tests=names, hidden=True)
+    tests = engine.grade_namespace(_buggy_namespace(), sources=SOURCES, tests=names, hidden=True)
     result = SubmissionResult("bug", tests)
     text = json.dumps(gradescope.results_json(result))
     hidden = [
@@ -318,11 +322,15 @@ def test_hidden_cases_leak_nothing_into_results_json(root):
         assert not {"expected", "got", "allowed"} & set(finding.details), finding
         # The reference's values in that hidden case: none of its updates is printed.
         # (values a public case shares, such as float32's rounding of -lr, may be printed)
-        cases = expect.cases(name, hidden=True)
+        cases = expect.cases(name, sources=SOURCES, hidden=True)
+
+        def reference(case, name=name):
+            return expect.expected(name, [case], sources=SOURCES, hidden=True)[0]
+
         public = {value for case in cases if report.public(name, case.id)
-                  for value in _updates(expect.expected(name, [case], hidden=True)[0])}  # fmt: skip
+                  for value in _updates(reference(case))}  # fmt: skip
         (case,) = [c for c in cases if c.id == finding.case]
-        updates = _updates(expect.expected(name, [case], hidden=True)[0]) - public
+        updates = _updates(reference(case)) - public
         telling = [value for value in updates if len(value.lstrip("-")) >= 8]
         assert telling, "a hidden case with no telling values proves nothing"
         assert not [value for value in telling if value in text]

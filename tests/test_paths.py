@@ -13,6 +13,10 @@ from PIL import Image
 
 from autograder import paths, picture, report, surfaces
 from autograder.result import SubmissionResult, TestResult
+from autograder.sources import Sources
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
 
 SURFACE = surfaces.SURFACES[paths.SURFACE]
 
@@ -41,7 +45,7 @@ def _wrong_sign(param, grad, state, **hyper):
 
 @pytest.fixture(scope="module")
 def reference():
-    return paths.reference_paths()
+    return paths.reference_paths(SOURCES)
 
 
 def test_reference_paths_walk_every_step_test(reference):

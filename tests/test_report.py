@@ -18,7 +18,11 @@ import pytest
 from autograder import gradebook, report
 from autograder.cases import public_cases
 from autograder.result import Finding, SubmissionResult, TestResult
+from autograder.sources import Sources
 from autograder.spec import BY_NAME, MAX_SCORE, TEST_NAMES
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
 
 GOLDENS = Path(__file__).parent / "goldens"
 UPDATE = os.environ.get("UPDATE_GOLDENS") == "1"
@@ -333,9 +337,8 @@ def test_hidden_mismatches_never_show_expected_values(kind, case, leaks):
 
 def test_no_hidden_case_counts_as_public():
     """Does every hidden case count as hidden, even one whose id a public case also uses?"""
-    from autograder import instructor
 
-    hidden = instructor.load("hidden_cases")
+    hidden = SOURCES.module("hidden_cases")
     if hidden is None:
         pytest.skip("no hidden cases on this machine")
     for name in TEST_NAMES:

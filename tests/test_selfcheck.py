@@ -15,7 +15,10 @@ import pytest
 from autograder import engine, notebook, selfcheck
 from autograder.cards import key as answer_key
 from autograder.result import Finding, TestResult
+from autograder.sources import Sources
 from autograder.spec import BY_NAME, TEST_NAMES
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
 
 WRONG_SGD = "def sgd_step(param, grad, state, *, lr):\n    param.add_(grad, alpha=lr)\n"
 # A correct SGD step that is noisy while it runs: every kind of output a grader must swallow.
@@ -41,7 +44,7 @@ def complete_source(root: Path) -> str:
     for module in sorted((root / "solutions" / "reference").glob("[!_]*.py")):
         text = module.read_text()
         parts.append("\n".join(line for line in text.splitlines() if not line.startswith("from .")))
-    parts.append(f"FLASHCARD_ANSWERS = {answer_key.answers(answer_key.load_key())!r}")
+    parts.append(f"FLASHCARD_ANSWERS = {answer_key.answers(answer_key.load_key(SOURCES))!r}")
     return "\n\n".join(parts) + "\n"
 
 
@@ -101,7 +104,7 @@ def test_one_error_in_every_case_is_said_once():
     with pytest.raises(AssertionError) as failure:
         notebook.check("sgd", namespace_of(stub))
     message = str(failure.value)
-    cases = len(engine.expect.cases("sgd", hidden=False))
+    cases = len(engine.expect.cases("sgd", sources=SOURCES, hidden=False))
     assert message.count("write me") == 1
     assert f"The same error in {cases - 1} other cases." in message
 

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 
 from ..cards import key as answer_key
 from ..result import Finding
+from ..sources import Sources
 from ..spec import ALGORITHMS, TestSpec
 from .kind import Observation
 
@@ -119,9 +120,9 @@ def public_cases(test: str) -> list[FlashcardCase]:
     return [FlashcardCase("flashcards", tuple(answer_key.card_ids()))]
 
 
-def expected(case_list: list[FlashcardCase]) -> list[Observation]:
-    """The key and the reveal setting (instructor side); ``key`` is None on a student's machine."""
-    key = answer_key.load_key()
+def expected(case_list: list[FlashcardCase], sources: Sources) -> list[Observation]:
+    """The key and the reveal setting (instructor side); ``key`` is None on a student's side."""
+    key = answer_key.load_key(sources)
     answers = None if key is None else answer_key.answers(key)
     reveal = bool(key and key.get("reveal_answers", False))
     return [{"case": case.id, "key": answers, "reveal": reveal} for case in case_list]

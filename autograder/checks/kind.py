@@ -11,7 +11,7 @@ and three optional hooks, None where the kind has no use for them:
 
 - ``score(findings, cases, observations, expected)``: partial credit, the fraction of the points
   earned (the flash cards); without it a test is all-or-nothing;
-- ``expected(cases)``: what the observations are judged against when it is not the
+- ``expected(cases, sources)``: what the observations are judged against when it is not the
   reference solutions' observations (the flash cards' answer key);
 - ``prepare(cases)`` / ``adopt(prepared)``: inputs the grader computes once and hands to every
   sandboxed child (the step cases' random draws), never an expected value.
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..result import Finding
+    from ..sources import Sources
     from ..spec import TestSpec
 
 Observation = dict[str, Any]
@@ -41,7 +42,7 @@ class CheckKind:
     run: Callable[[Any, Any], Observation]
     judge: Judge
     score: Score | None = None
-    expected: Callable[[list], list[Observation]] | None = None
+    expected: Callable[[list, Sources], list[Observation]] | None = None
     prepare: Callable[[list], dict] | None = None
     adopt: Callable[[dict], None] | None = None
 
