@@ -11,6 +11,7 @@ code: a wrong implementation never passes); every finding is data plus a sentenc
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from . import diagnose, expect
@@ -72,7 +73,7 @@ def verdict(
         return TestResult.zero(test.name, Finding("invalid", unobserved.detail))
     kind = KINDS[test.kind]
     findings = kind.judge(test, cases, observations, expected)
-    findings = _redact_hidden(test, cases, findings, public_ids(test.name, sources))
+    findings = hidden_policy(findings, cases, public_ids(test.name, sources))
     if kind.score is not None:  # partial credit (the flash cards): a fraction of the points
         fraction = kind.score(findings, cases, observations, expected)
         return TestResult(test.name, fraction * test.points, test.points, findings)
@@ -96,11 +97,21 @@ def verdict(
     return TestResult.zero(test.name, *named, *findings, *notes)
 
 
-def _redact_hidden(test, cases, findings: list[Finding], public: frozenset[str]) -> list[Finding]:
-    """Findings with the numbers of hidden cases taken out: a hidden case's expected values must
-    never reach a student, in feedback, in ``<student>.json`` or on Gradescope."""
+def hidden_policy(findings: list[Finding], cases: list, public: frozenset[str]) -> list[Finding]:
+    """The one hidden-case policy, applied when judging: a finding in a hidden case is reworded
+    without the reference's values (``_redacted``), which must never reach a student, in feedback,
+    in ``<student>.json``, in a report or on Gradescope; and every finding in a case that is not
+    certainly public (``public``: ``cases.public_ids``) is flagged ``hidden``, so that no renderer
+    shows the numbers behind it. Renderers show what this returns as it is."""
     hidden = {case_id(case) for case in cases} - public
-    return [_redacted(finding) if finding.case in hidden else finding for finding in findings]
+    flagged = []
+    for finding in findings:
+        if finding.case in hidden:
+            finding = _redacted(finding)
+        if finding.case is not None and finding.case not in public:
+            finding = dataclasses.replace(finding, hidden=True)
+        flagged.append(finding)
+    return flagged
 
 
 def _redacted(finding: Finding) -> Finding:
@@ -117,7 +128,7 @@ def _redacted(finding: Finding) -> Finding:
         "ones: make sure your code works for any shape (0-dim included), float32 and float64, "
         "and every hyperparameter value."
     )
-    return Finding("mismatch", message, finding.case, where)
+    return Finding("mismatch", message, finding.case, where, hidden=True)
 
 
 def _without_values(finding: Finding) -> Finding:
@@ -128,7 +139,7 @@ def _without_values(finding: Finding) -> Finding:
         return finding
     details = {key: value for key, value in finding.details.items() if key != "repr"}
     message = finding.message.replace(str(shown), "(a value not shown for hidden cases)")
-    return Finding(finding.kind, message, finding.case, details)
+    return Finding(finding.kind, message, finding.case, details, hidden=True)
 
 
 def redacted_error(finding: Finding) -> Finding:
@@ -147,7 +158,9 @@ def redacted_error(finding: Finding) -> Finding:
         + ". The message is not shown for hidden cases; run the self-check to see it on the "
         "public ones."
     )
-    return Finding("error", message, finding.case, {"type": kind, **where, "line": line})
+    return Finding(
+        "error", message, finding.case, {"type": kind, **where, "line": line}, hidden=True
+    )
 
 
 def student_line(traceback_text: str) -> str:

@@ -84,7 +84,7 @@ def run(path: Path, tests: list[str] | None = None, *, sources: Sources | None =
         namespace = namespace_from(needed_only(submission))
         for name in tests or TEST_NAMES:
             try:
-                results += grade_namespace(namespace, sources=sources, tests=[name])
+                results += grade_namespace(namespace, sources=sources, tests=[name], hidden=False)
             except Exception as error:  # a grader bug must not hide the other tests' results
                 message = f"The self-check could not check `{name}`: {type(error).__name__}: "
                 message += str(error)

@@ -11,11 +11,13 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
 
-from autograder import gradescope, report
+from autograder import gradescope, judges, report
+from autograder.cases import public_ids
 from autograder.result import Finding, SubmissionResult, TestResult
 from autograder.sources import Sources
 from autograder.spec import MAX_SCORE, TEST_NAMES
@@ -79,9 +81,13 @@ RESULTS = {
         [
             TestResult.full("sgd"),
             TestResult("flashcards", 1.5, 2.0, [Finding("wrong", "Card c4 is matched wrongly.")]),
-            TestResult.zero(
+            TestResult.zero(  # as judged: the one hidden-case policy (judges.hidden_policy)
                 "adam",
-                Finding("mismatch", "Case 3: expected 0.0123456789", "adam/hidden 3", HIDDEN),
+                *judges.hidden_policy(
+                    [Finding("mismatch", "Case 3: expected 0.0123456789", "adam/hidden 3", HIDDEN)],
+                    [SimpleNamespace(id="adam/hidden 3")],
+                    frozenset(),
+                ),
             ),
         ],
         protections=["landlock", "rlimits"],
@@ -315,7 +321,7 @@ def test_hidden_cases_leak_nothing_into_results_json(root):
         (name, finding)
         for name in names
         for finding in result.test(name).findings
-        if finding.case and not report.public(name, finding.case)
+        if finding.case and finding.hidden
     ]
     assert hidden, "the bugs should fail hidden cases too"
     for name, finding in hidden:
@@ -327,7 +333,7 @@ def test_hidden_cases_leak_nothing_into_results_json(root):
         def reference(case, name=name):
             return expect.expected(name, [case], sources=SOURCES, hidden=True)[0]
 
-        public = {value for case in cases if report.public(name, case.id)
+        public = {value for case in cases if case.id in public_ids(name, SOURCES)
                   for value in _updates(reference(case))}  # fmt: skip
         (case,) = [c for c in cases if c.id == finding.case]
         updates = _updates(reference(case)) - public

@@ -185,8 +185,10 @@ def test_report_leaves_unkeyed_flashcards_to_the_instructor(monkeypatch, complet
     """Does the report show well-formed flash cards as passing, unscored, out of the total?"""
     real = engine.grade_namespace
 
-    def without_key(namespace, *, tests, hidden):
-        return [ungraded(14)] if list(tests) == ["flashcards"] else real(namespace, tests=tests)
+    def without_key(namespace, *, sources, tests, hidden):
+        if list(tests) == ["flashcards"]:
+            return [ungraded(14)]
+        return real(namespace, sources=sources, tests=tests)
 
     monkeypatch.setattr(engine, "grade_namespace", without_key)
     assert selfcheck.main(path=complete, tests=["sgd", "flashcards"]) == 0
@@ -245,10 +247,10 @@ def test_a_grader_crash_stays_in_its_test(monkeypatch, wrong_sgd):
     """Does a test whose check crashes score 0 with a message, leaving the others graded?"""
     real = engine.grade_namespace
 
-    def crashing(namespace, *, tests, hidden):
+    def crashing(namespace, *, sources, tests, hidden):
         if list(tests) == ["adam"]:
             raise KeyError("boom")
-        return real(namespace, tests=tests, hidden=hidden)
+        return real(namespace, sources=sources, tests=tests, hidden=hidden)
 
     monkeypatch.setattr(engine, "grade_namespace", crashing)
     check = selfcheck.run(wrong_sgd, ["sgd", "adam", "momentum"])
