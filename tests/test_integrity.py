@@ -341,23 +341,16 @@ def test_a_broken_adam_step_does_not_sink_my_adam_in_the_sandbox(tmp_path):
     sandbox.run = counted
     try:
         examples = ROOT / "examples" / "submissions"
-        bob = grade(
-            read_submission(examples / "bob.py", "bob"),
-            sandbox,
-            planned,
-            sources=SOURCES,
-            hidden=False,
-        )
+
+        def graded(student: str):
+            submission = read_submission(examples / f"{student}.py", student)
+            return grade(submission, sandbox, planned, sources=SOURCES, hidden=False)
+
+        bob = graded("bob")
         assert runs == [False, True]
         assert bob.test("adam").score == 0 and bob.test("my_adam").passed
         runs.clear()
-        alice = grade(
-            read_submission(examples / "alice.py", "alice"),
-            sandbox,
-            planned,
-            sources=SOURCES,
-            hidden=False,
-        )
+        alice = graded("alice")
         assert runs == [False] and alice.test("my_adam").passed
     finally:
         sandbox.close()

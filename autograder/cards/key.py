@@ -23,6 +23,7 @@ import json
 import random
 from pathlib import Path
 
+from ..sources import KEY_FILE as KEY_FILE  # re-exported: the key's file name in solutions/
 from ..sources import Sources
 from ..spec import ALGORITHMS
 
