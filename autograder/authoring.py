@@ -24,7 +24,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import instructor
+from .sources import Sources
 from .spec import TESTS, TestSpec
 from .syntax import first_line, last_line, logical_line_ends
 
@@ -71,7 +71,7 @@ def answer_source(name: str, reference_dir: Path) -> str:
 
 
 def _module_file(name: str, reference_dir: Path) -> Path:
-    module = instructor.load("reference")
+    module = Sources.at(reference_dir.parent).module("reference")  # the solutions/ given
     if module is None or not hasattr(module, name):
         raise LookupError(f"solutions.reference does not export {name}")
     return reference_dir / (getattr(module, name).__module__.rsplit(".", 1)[-1] + ".py")
@@ -219,14 +219,15 @@ def update(notebook: nbformat.NotebookNode, solutions: Path) -> int:
 
 def main(*, check: bool) -> int:
     """``autograder sync [--check]``: regenerate (or, with ``check``, verify) the derived files."""
-    solutions = instructor.solutions_dir()
+    sources = Sources.discover()
+    solutions = sources.solutions
     if solutions is None:
         print("sync needs the instructor's solutions/ folder (or $AUTOGRADER_SOLUTIONS).")
         return 1
     path = solutions / NOTEBOOK_NAME
     notebook = nbformat.read(path, as_version=4)
     if check:
-        problems = drift(notebook, solutions) + _public_data_drift()
+        problems = drift(notebook, solutions) + _public_data_drift(sources)
         for problem in problems:
             print(f"out of date: {problem}")
         if problems:
@@ -237,25 +238,26 @@ def main(*, check: bool) -> int:
         nbformat.write(notebook, path)
     print(f"{path}: {changed} cell(s) updated.")
     try:
-        print(f"{_build_public_data()} rebuilt.")
+        print(f"{_build_public_data(sources)} rebuilt.")
     except Exception as error:  # the engine's tables may be incomplete: say so, do not hide it
         print(f"could not rebuild the public expectations: {type(error).__name__}: {error}")
         return 1
     return 0
 
 
-def _build_public_data(path: Path | None = None) -> Path:
+def _build_public_data(sources: Sources, path: Path | None = None) -> Path:
     from .expect import PUBLIC_DATA, build_public_data
 
-    return build_public_data(path or PUBLIC_DATA)
+    return build_public_data(sources, path or PUBLIC_DATA)
 
 
-def _public_data_drift() -> list[str]:
+def _public_data_drift(sources: Sources) -> list[str]:
     from .expect import PUBLIC_DATA
 
     with tempfile.TemporaryDirectory() as folder:
         try:
-            fresh = json.loads(_build_public_data(Path(folder) / PUBLIC_DATA.name).read_text())
+            built = _build_public_data(sources, Path(folder) / PUBLIC_DATA.name)
+            fresh = json.loads(built.read_text())
         except Exception as error:
             return [f"the public expectations cannot be built: {type(error).__name__}: {error}"]
     if not PUBLIC_DATA.is_file():

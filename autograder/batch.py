@@ -30,7 +30,6 @@ from . import (
     defaults,
     filenames,
     gradebook,
-    instructor,
     paths,
     picture,
     report,
@@ -44,6 +43,7 @@ from .load import Submission, read_submission
 from .result import Finding, SubmissionResult, TestResult
 from .sandbox import Limits, Run, Sandbox
 from .sandbox.confine import can_confine
+from .sources import Sources
 from .spec import TEST_NAMES
 
 SUFFIXES = (".ipynb", ".py")
@@ -172,12 +172,13 @@ def main(
     if not students:
         print("No notebooks or .py files found.", file=sys.stderr)
         return 2
-    if hidden and not _hidden_cases_available():
+    sources = Sources.discover()  # the side, decided once for the whole batch
+    if hidden and not _hidden_cases_available(sources):
         print(
             "Hidden cases need the instructor's solutions/ (or use --public-only).", file=sys.stderr
         )
         return 2
-    planned, unavailable = plan(hidden=hidden)
+    planned, unavailable = plan(sources=sources, hidden=hidden)
     cases_key = _cases_key(planned)
     if part is not None:
         students = shard.select(students, part)
@@ -210,21 +211,24 @@ def main(
             futures = {}
             try:
                 for student, path in todo:
-                    futures[pool.submit(_grade_one, student, path, sandbox, planned, hidden)] = (
-                        student
-                    )
+                    job = (student, path, sandbox, planned, sources, hidden)
+                    futures[pool.submit(_grade_one, *job)] = student
                 for future in as_completed(futures):
                     student = futures[future]
                     try:
                         submission, tests, run = future.result()
-                        judged: dict[str, Any] = {"hidden": hidden, "unavailable": unavailable}
+                        judged: dict[str, Any] = {
+                            "sources": sources,
+                            "hidden": hidden,
+                            "unavailable": unavailable,
+                        }
                         result = judge_run(submission, run, tests, sandbox.limits, **judged)
                         again = shim_rerun(result, run, submission, sandbox, tests)
                         if again is not None:  # rare: my_adam sunk by a broken adam_step
                             run = again
                             result = judge_run(submission, run, tests, sandbox.limits, **judged)
                         result.flags = _flags(submission, run)
-                        _write_student(out, result, submission, cases_key, run.paths)
+                        _write_student(out, result, submission, cases_key, run.paths, sources)
                         results[student] = result
                     except Exception as error:  # the grader's fault: said, and a row of zeros
                         failed += 1
@@ -282,17 +286,22 @@ def _stopped_by_signals():
 
 
 def _grade_one(
-    student: str, path: Path, sandbox: Sandbox, planned, hidden: bool
+    student: str, path: Path, sandbox: Sandbox, planned, sources: Sources, hidden: bool
 ) -> tuple[Submission, list, Run]:
     """Read one submission and run it in the sandbox (which parses it), on its fresh cases too;
     the caller judges the run."""
     submission = read_submission(path, student)
-    tests = with_fresh(planned, submission.digest) if hidden else planned
+    tests = with_fresh(planned, submission.digest, sources) if hidden else planned
     return submission, tests, sandbox.run(submission, tests)
 
 
 def _write_student(
-    out: Path, result: SubmissionResult, submission: Submission, cases_key: str, walked: dict
+    out: Path,
+    result: SubmissionResult,
+    submission: Submission,
+    cases_key: str,
+    walked: dict,
+    sources: Sources,
 ) -> None:
     extras = {
         "files": filenames.files(result.student),
@@ -309,7 +318,7 @@ def _write_student(
         if not test.passed and test.name in walked
     }
     try:  # what the sandbox walked is untrusted data; a picture is never worth a lost row
-        pictures = picture.pictures(failed, paths.reference_paths())
+        pictures = picture.pictures(failed, paths.reference_paths(sources))
     except Exception:
         pictures = {}
     report.write_reports(result, out, pictures=pictures, stem=filenames.stem(result.student))
@@ -361,9 +370,9 @@ def _say(text: str) -> None:
     print(report.safe_text(text), file=sys.stderr)
 
 
-def _hidden_cases_available() -> bool:
+def _hidden_cases_available(sources: Sources) -> bool:
     try:
-        return instructor.load("hidden_cases") is not None
+        return sources.module("hidden_cases") is not None
     except ImportError:
         return False
 

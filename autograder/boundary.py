@@ -44,7 +44,7 @@ STUDENT_MODULES: tuple[str, ...] = (
     "judges.py",
     "compare.py",
     "expect.py",  # the student side reads data/public_expectations.json
-    "instructor.py",  # says "no solutions/ here", so hidden cases are refused
+    "sources.py",  # which side this is: "no solutions/ here", so hidden cases are refused
     "result.py",
     "observations.py",  # what a complete observation is (the judges check every one)
     "report.py",  # feedback text

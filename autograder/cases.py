@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from functools import cache
 
-from . import instructor
 from .checks import KINDS
+from .sources import Sources
 from .spec import BY_NAME
 
 
@@ -30,21 +29,18 @@ def case_id(case) -> str:
     return case.id
 
 
-@cache
-def public_ids(test: str) -> frozenset[str]:
+def public_ids(test: str, sources: Sources) -> frozenset[str]:
     """Ids of the public cases of ``test`` that no hidden case shares: the only cases whose
     numbers a student may see (an id a hidden case also uses counts as hidden)."""
-    try:
+
+    def compute() -> frozenset[str]:
         ids = {case_id(case) for case in public_cases(test)}
-    except Exception:  # a kind of check not written yet: treat every case as hidden
-        return frozenset()
-    hidden = instructor.load("hidden_cases")
-    if hidden is not None:
-        try:
+        hidden = sources.module("hidden_cases")
+        if hidden is not None:
             ids -= {case_id(case) for case in hidden.hidden_cases(test)}
-        except Exception:  # cannot tell hidden from public: show no numbers at all
-            return frozenset()
-    return frozenset(ids)
+        return frozenset(ids)
+
+    return sources.cached(("public_ids", test), compute)
 
 
 FRESH_MARK = "/hidden/fresh"
@@ -69,10 +65,10 @@ def fresh_seed(secret: bytes, digest: str, test: str) -> int:
     return int.from_bytes(mac[:6], "big")
 
 
-def fresh_cases(test: str, digest: str) -> list:
+def fresh_cases(test: str, digest: str, sources: Sources) -> list:
     """The fresh hidden cases of ``test`` for the submission whose SHA-256 is ``digest``; none
     without the instructor's ``solutions/`` (and its secret)."""
-    hidden, secret = instructor.load("hidden_cases"), instructor.course_secret()
+    hidden, secret = sources.module("hidden_cases"), sources.course_secret()
     if hidden is None or secret is None or not hasattr(hidden, "fresh_cases"):
         return []
     return hidden.fresh_cases(test, fresh_seed(secret, digest, test))

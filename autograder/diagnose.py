@@ -1,7 +1,7 @@
 """Name the mistake: which catalogued wrong implementation behaves exactly like the student's.
 
 The pipeline's *diagnose* stage, after the verdict: it runs only for a failing test and only adds
-findings in front of the verdict's (``judges.judge``), so it can never turn a fail into a pass.
+findings in front of the verdict's (``judges.verdict``), so it can never turn a fail into a pass.
 
 A mistake is named when its variant's observations match the student's on EVERY case, with the
 verdict's own tolerances (``compare.updates_match`` for trajectories) and the same side conditions
@@ -9,7 +9,7 @@ verdict's own tolerances (``compare.updates_match`` for trajectories) and the sa
 from:
 
 * instructor side: ``solutions/mistakes.py`` (the catalogue) run through ``runner.run_cases``,
-  exactly like the student's code, once per process and case list;
+  exactly like the student's code, once per ``Sources`` and case list;
 * student side: ``data/public_mistakes.json``, each row's words and its observations on the public
   cases, written by ``build_public_mistakes`` (called by ``expect.build_public_data``). To keep it
   small, trajectories are stored for their first ``STORED_STEPS`` steps only, without the
@@ -24,16 +24,17 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from . import cases as case_table
-from . import compare, instructor, runner
+from . import compare, runner
 from .checks import KINDS
 from .checks.optimizers import trajectory_mismatch
 from .floats import Codec
+from .observations import Unobserved
 from .profile import profile
 from .result import NOTE, Finding
+from .sources import Sources
 from .spec import BY_NAME, TESTS
 
 PUBLIC_MISTAKES = Path(__file__).parent / "data" / "public_mistakes.json"
@@ -139,7 +140,7 @@ MATCHERS = {"step": _step_alike, "my_sgd": _trained_alike, "my_adam": _trained_a
 
 def same_behaviour(test, case, got: dict, want: dict) -> bool:
     """Whether the student's observation ``got`` shows the behaviour of the variant's ``want``."""
-    if "invalid" in got or "missing" in got:
+    if Unobserved.of(got) is not None:
         return False
     if "stored_steps" in want:  # public data: the first steps, after the common starting point
         path = got["trajectory"][:1] + want["trajectory"]
@@ -185,7 +186,13 @@ def finding(test, mistake: Known) -> Finding:
 
 
 def mistake_findings(
-    test, cases: list, observations: list[dict], *, hidden: bool, verdict: Sequence[Finding] = ()
+    test,
+    cases: list,
+    observations: list[dict],
+    *,
+    sources: Sources,
+    hidden: bool,
+    verdict: Sequence[Finding] = (),
 ) -> list[Finding]:
     """Findings naming every matching mistake; when none matches, the difference profile of the
     verdict's findings ``verdict`` (``profile``), if it has something to say.
@@ -198,7 +205,7 @@ def mistake_findings(
     ):
         return []  # an untouched stub: no behaviour to recognise
     try:
-        known = known_mistakes(test.name, cases, hidden=hidden)
+        known = known_mistakes(test.name, cases, sources=sources, hidden=hidden)
         named = [finding(test, mistake) for mistake in diagnose(test, cases, observations, known)]
         described = None if named else profile(test, cases, list(verdict))
         return named or ([described] if described else [])
@@ -206,14 +213,18 @@ def mistake_findings(
         return []
 
 
-def known_mistakes(name: str, cases: list, *, hidden: bool) -> list[Known]:
-    """The catalogued mistakes of one test with their observations on ``cases``."""
+def known_mistakes(name: str, cases: list, *, sources: Sources, hidden: bool) -> list[Known]:
+    """The catalogued mistakes of one test with their observations on ``cases`` (computed once
+    per ``sources`` and case list on the instructor's side, shared by a whole batch)."""
     ids = tuple(case_table.case_id(case) for case in cases)
-    if instructor.load("mistakes") is not None:
-        return runner.once(_VARIANT_CACHE, (name, ids), lambda: _from_catalogue(name, cases))
+    catalogue = sources.module("mistakes")
+    if catalogue is not None:
+        return runner.once(
+            sources.memo, ("variants", name, ids), lambda: _from_catalogue(name, cases, sources)
+        )
     if hidden:
         return []
-    return from_public_data(name, cases, _public_mistakes())
+    return from_public_data(name, cases, sources.public(PUBLIC_MISTAKES.name))
 
 
 def from_public_data(name: str, cases: list, data: dict) -> list[Known]:
@@ -228,15 +239,9 @@ def from_public_data(name: str, cases: list, data: dict) -> list[Known]:
     ]
 
 
-# Variants' observations by (test, case ids): computed once per process, shared by a whole batch.
-_VARIANT_CACHE: dict[tuple[str, tuple[str, ...]], list[Known]] = {}
-
-
-def _from_catalogue(name: str, cases: list) -> list[Known]:
+def _from_catalogue(name: str, cases: list, sources: Sources) -> list[Known]:
     test = BY_NAME[name]
-    namespace, catalogue = instructor.reference_namespace(), instructor.load("mistakes")
-    if namespace is None or catalogue is None:
-        raise RuntimeError("Running the catalogued mistakes needs the solutions/ folder.")
+    namespace = sources.reference()
     return [
         Known(
             row.id,
@@ -244,13 +249,8 @@ def _from_catalogue(name: str, cases: list) -> list[Known]:
             row.message,
             runner.run_cases(test, row.variant, cases, {**namespace, test.answer: row.variant}),
         )
-        for row in catalogue.for_test(name)
+        for row in sources.needed("mistakes").for_test(name)
     ]
-
-
-@cache
-def _public_mistakes() -> dict:
-    return json.loads(PUBLIC_MISTAKES.read_text()) if PUBLIC_MISTAKES.is_file() else {}
 
 
 def _for_storage(test, case, observation: dict) -> dict:
@@ -269,9 +269,9 @@ def _for_storage(test, case, observation: dict) -> dict:
     return STORAGE.pack(kept)
 
 
-def build_public_mistakes(path: Path = PUBLIC_MISTAKES) -> Path:
+def build_public_mistakes(sources: Sources, path: Path = PUBLIC_MISTAKES) -> Path:
     """Write every catalogued mistake's words and observations on the public cases."""
-    catalogue = instructor.load("mistakes")
+    catalogue = sources.module("mistakes")
     if catalogue is None:
         raise RuntimeError("Building the public mistakes needs the solutions/ folder.")
     data = {}
@@ -288,7 +288,7 @@ def build_public_mistakes(path: Path = PUBLIC_MISTAKES) -> Path:
                     for case, observation in zip(cases, mistake.observations)
                 },
             }
-            for mistake in known_mistakes(test.name, cases, hidden=False)
+            for mistake in known_mistakes(test.name, cases, sources=sources, hidden=False)
         }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n")

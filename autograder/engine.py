@@ -1,7 +1,8 @@
-"""Grade answers in-process: run the checks, then judge them against the expectations.
+"""Grade answers in-process: run the checks, then give the verdict (``judges.verdict``).
 
 The batch grader splits the same two halves across processes (``run_test`` in the sandboxed child,
-``judge`` in the parent); the self-check and nbgrader's test cells call ``grade_namespace``.
+``judges.verdict`` in the parent); the self-check and nbgrader's test cells call
+``grade_namespace``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import expect, judges, runner
-from .result import Finding, TestResult
+from .observations import Unobserved
+from .result import TestResult
+from .sources import Sources
 from .spec import BY_NAME, TEST_NAMES
 
 
@@ -17,32 +20,22 @@ def run_test(name: str, namespace: dict, cases: list) -> list[dict]:
     """Child side: the observations of one test, one per case, as plain data."""
     test = BY_NAME[name]
     if test.answer not in namespace:
-        return [{"missing": test.answer}]
+        return Unobserved("missing", test.answer).wire()
     return runner.run_cases(test, namespace[test.answer], cases, namespace)
 
 
-def judge(name: str, cases: list, observations: list[dict] | None, *, hidden: bool) -> TestResult:
-    """Parent side: score one test from its observations (None: none came back, judged invalid)."""
-    test = BY_NAME[name]
-    if observations and "missing" in observations[0]:
-        return TestResult.zero(
-            name,
-            Finding(
-                "missing",
-                f"`{test.answer}` is not defined: write it in the answer cell whose grade_id is "
-                f"`{test.answer}` (or at the top level of your .py file).",
-            ),
-        )
-    expected = expect.expected(name, cases, hidden=hidden)
-    return judges.judge(test, cases, observations, expected, hidden=hidden)
-
-
 def grade_namespace(
-    namespace: dict, *, tests: Iterable[str] = TEST_NAMES, hidden: bool = False
+    namespace: dict,
+    *,
+    sources: Sources,
+    tests: Iterable[str] = TEST_NAMES,
+    hidden: bool = False,
 ) -> list[TestResult]:
     """Run and judge every test in this process (no sandbox: for the self-check and nbgrader)."""
     results = []
     for name in tests:
-        cases = expect.cases(name, hidden=hidden)
-        results.append(judge(name, cases, run_test(name, namespace, cases), hidden=hidden))
+        cases = expect.cases(name, sources=sources, hidden=hidden)
+        observations = run_test(name, namespace, cases)
+        verdict = judges.verdict(BY_NAME[name], cases, observations, sources=sources, hidden=hidden)
+        results.append(verdict)
     return results

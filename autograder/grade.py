@@ -2,7 +2,7 @@
 
 The stage between loading (``load``) and reporting (``report``): the cases go into the sandbox,
 observations come back as plain data, and every observation is judged in this process against
-the expectations (``engine.judge``), which never reach the sandbox. Whatever the child sent is
+the expectations (``judges.verdict``), which never reach the sandbox. Whatever the child sent is
 a claim, checked as a whole before it is judged (``observations``): a test whose observations
 are not complete, well-typed answers to the cases that were sent scores 0.
 """
@@ -11,27 +11,30 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from functools import partial
 
 from . import absent
 from .cases import fresh_cases
-from .engine import judge
 from .expect import cases as test_cases
-from .judges import redacted_error
+from .judges import verdict
 from .load import Submission
 from .result import Finding, SubmissionResult, TestResult
 from .sandbox import PlannedTest, Run, Sandbox
 from .sandbox.confine import confinement_problem
+from .sources import Sources
 from .spec import BY_NAME, TEST_NAMES
 
 MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator")
 
 
-def plan(*, hidden: bool, tests=TEST_NAMES) -> tuple[list[PlannedTest], dict[str, TestResult]]:
+def plan(
+    *, sources: Sources, hidden: bool, tests=TEST_NAMES
+) -> tuple[list[PlannedTest], dict[str, TestResult]]:
     """The cases of every test, and a zero for each test whose cases cannot be built here."""
     planned, unavailable = [], {}
     for name in tests:
         try:
-            planned.append(PlannedTest(name, test_cases(name, hidden=hidden)))
+            planned.append(PlannedTest(name, test_cases(name, sources=sources, hidden=hidden)))
         except Exception as error:
             unavailable[name] = TestResult.zero(
                 name, Finding("crash", f"The grader has no cases for `{name}`: {error}")
@@ -39,10 +42,13 @@ def plan(*, hidden: bool, tests=TEST_NAMES) -> tuple[list[PlannedTest], dict[str
     return planned, unavailable
 
 
-def with_fresh(planned: list[PlannedTest], digest: str) -> list[PlannedTest]:
+def with_fresh(planned: list[PlannedTest], digest: str, sources: Sources) -> list[PlannedTest]:
     """``planned`` with each test's fresh hidden cases for the submission whose SHA-256 is
     ``digest`` (``cases.fresh_cases``): what it is graded on."""
-    return [PlannedTest(test.name, test.cases + fresh_cases(test.name, digest)) for test in planned]
+    return [
+        PlannedTest(test.name, test.cases + fresh_cases(test.name, digest, sources))
+        for test in planned
+    ]
 
 
 def grade(
@@ -50,21 +56,17 @@ def grade(
     sandbox: Sandbox,
     planned: list[PlannedTest],
     *,
+    sources: Sources,
     hidden: bool,
     unavailable: dict[str, TestResult] | None = None,
 ) -> SubmissionResult:
     """Run ``planned`` on ``submission`` in ``sandbox`` and judge every test."""
-    planned = with_fresh(planned, submission.digest) if hidden else planned
+    planned = with_fresh(planned, submission.digest, sources) if hidden else planned
     run = sandbox.run(submission, planned)
-    result = judge_run(
-        submission, run, planned, sandbox.limits, hidden=hidden, unavailable=unavailable
-    )
+    judged = partial(judge_run, sources=sources, hidden=hidden, unavailable=unavailable)
+    result = judged(submission, run, planned, sandbox.limits)
     again = shim_rerun(result, run, submission, sandbox, planned)
-    if again is None:
-        return result
-    return judge_run(
-        submission, again, planned, sandbox.limits, hidden=hidden, unavailable=unavailable
-    )
+    return result if again is None else judged(submission, again, planned, sandbox.limits)
 
 
 def shim_rerun(result: SubmissionResult, run: Run, submission, sandbox, planned) -> Run | None:
@@ -110,6 +112,7 @@ def judge_run(
     planned: list[PlannedTest],
     limits,
     *,
+    sources: Sources,
     hidden: bool,
     unavailable: dict[str, TestResult] | None = None,
 ) -> SubmissionResult:
@@ -121,7 +124,7 @@ def judge_run(
         results = [TestResult.zero(test.name, Finding("crash", refused)) for test in planned]
         return SubmissionResult(submission.student, results, submission.source, run.protections)
     defined = defined_names(run.source or submission.source)
-    results = [_judge(test, run, problems, limits, hidden, defined) for test in planned]
+    results = [_judge(test, run, problems, limits, sources, hidden, defined) for test in planned]
     results += list((unavailable or {}).values())
     protections = run.protections + (["UNCONFINED (--unconfined)"] if limits.unconfined else [])
     source = run.source or submission.source  # the sandbox parses what the grader only read
@@ -138,26 +141,37 @@ _DEFINITION = re.compile(r"^(?:def|class)\s+(\w+)|^(\w+)\s*(?::[^=\n]*)?=(?!=)",
 
 
 def _judge(
-    test: PlannedTest, run: Run, problems: list[str], limits, hidden: bool, defined: list[str]
+    test: PlannedTest,
+    run: Run,
+    problems: list[str],
+    limits,
+    sources: Sources,
+    hidden: bool,
+    defined: list[str],
 ) -> TestResult:
-    name = test.name
-    if run.load_patched:
-        return TestResult.zero(name, _patched_finding(run.load_patched, "when it is loaded"))
-    if name in run.failures:
-        failure = run.failures[name]
-        hidden_error = hidden and failure.kind == "error" and failure.details.get("type")
-        return TestResult.zero(name, redacted_error(failure) if hidden_error else failure)
-    if run.patched.get(name):
-        return TestResult.zero(name, _patched_finding(run.patched[name], "during this test"))
-    observations = run.observations.get(name)
+    spec, stopped = BY_NAME[test.name], _stopped(test.name, run)
+    if stopped is not None:
+        return verdict(spec, test.cases, None, sources=sources, hidden=hidden, stopped=stopped)
+    observations = run.observations.get(test.name)
     try:
-        result = judge(name, test.cases, observations, hidden=hidden)
+        result = verdict(spec, test.cases, observations, sources=sources, hidden=hidden)
     except Exception as error:
         return TestResult.zero(
-            name,
+            test.name,
             Finding("invalid", f"The grader could not read what your code did ({error!r})."),
         )
     return _explained(result, problems, limits, defined)
+
+
+def _stopped(name: str, run: Run) -> Finding | None:
+    """Why the run of test ``name`` gave no observations to judge, if it did not."""
+    if run.load_patched:
+        return _patched_finding(run.load_patched, "when it is loaded")
+    if name in run.failures:
+        return run.failures[name]
+    if run.patched.get(name):
+        return _patched_finding(run.patched[name], "during this test")
+    return None
 
 
 def _patched_finding(names: list[str], when: str) -> Finding:

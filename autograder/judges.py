@@ -1,34 +1,83 @@
-"""Judge one test: the student's observations against the reference's, case by case.
+"""The verdict: where every test's score is decided, on every path.
 
-The first failing case decides the score (all-or-nothing for code: a wrong implementation never
-passes); every finding is data plus a sentence.
+The batch grader (and Gradescope through it) judges what the sandboxed child observed
+(``grade.judge_run``), the self-check and the notebook's test cells what ran in their own process
+(``engine.grade_namespace``): both call ``verdict``, which validates the observations as a whole
+(``observations.problem``), has the kind of check compare them with the expectations case by
+case (``checks.*.judge``), hides what a hidden case must not show, and names a known mistake
+(``diagnose``) on a failing test. The first failing case decides the score (all-or-nothing for
+code: a wrong implementation never passes); every finding is data plus a sentence.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from typing import Any, cast
 
-from . import diagnose
+from . import diagnose, expect
 from .cases import case_id, is_fresh, is_fresh_id, public_ids
 from .checks import KINDS
+from .observations import Unobserved
 from .observations import problem as observations_problem
 from .result import NOTE, Finding, TestResult
+from .sources import Sources
+from .spec import TestSpec
 
 # What a finding may say about a hidden case: where it happened, never the reference's values.
 WHERE = ("step", "param", "index", "row", "quantity")
 
 
-def judge(test, cases, observations, expected, *, hidden: bool) -> TestResult:
-    """Score one test: full marks when no case has a finding, else zero with the findings."""
+def verdict(
+    test: TestSpec,
+    cases: list,
+    observations: object,
+    *,
+    sources: Sources,
+    hidden: bool,
+    expected: list[dict] | None = None,
+    stopped: Finding | None = None,
+) -> TestResult:
+    """Score one test: full marks when no case has a finding, else zero with the findings (a
+    fraction of the points for a kind with partial credit).
+
+    Args:
+        test: the test's row of ``spec.TESTS``.
+        cases: the cases the student's code ran on, in order.
+        observations: what it did, one per case (``runner``); from a sandboxed child, a claim.
+        sources: the side graded on (the instructor's or a student's).
+        hidden: the cases include hidden ones (they decide the grade).
+        expected: the reference's observations on ``cases``; computed (``expect``) when None.
+        stopped: why the run of this test ended without observations (a crash, a timeout, a
+            patched grader), when it did: the test scores 0 with it.
+    """
+    if stopped is not None:
+        hidden_error = hidden and stopped.kind == "error" and stopped.details.get("type")
+        return TestResult.zero(test.name, redacted_error(stopped) if hidden_error else stopped)
+    whole = observations[0] if isinstance(observations, list) and observations else None
+    unobserved = Unobserved.of(whole)  # one observation that stands for every case
+    if unobserved is not None and unobserved.reason == "missing":
+        return TestResult.zero(
+            test.name,
+            Finding(
+                "missing",
+                f"`{test.answer}` is not defined: write it in the answer cell whose grade_id is "
+                f"`{test.answer}` (or at the top level of your .py file).",
+            ),
+        )
+    if expected is None:
+        expected = expect.expected(test.name, cases, sources=sources, hidden=hidden)
     malformed = observations_problem(test.kind, cases, observations, expected)
     if malformed is not None:
         return TestResult.zero(test.name, Finding("invalid", malformed))
-    if observations and "invalid" in observations[0]:
-        return TestResult.zero(test.name, Finding("invalid", observations[0]["invalid"]))
+    if unobserved is not None and unobserved.reason == "invalid":
+        return TestResult.zero(test.name, Finding("invalid", unobserved.detail))
+    observed = cast(list[dict[str, Any]], observations)  # checked whole just above
     kind = KINDS[test.kind]
-    findings = _redact_hidden(test, cases, kind.judge(test, cases, observations, expected))
-    if hasattr(kind, "score"):  # partial credit (the flash cards): a fraction of the points
-        fraction = kind.score(findings, cases, observations, expected)
+    findings = kind.judge(test, cases, observed, expected)
+    findings = hidden_policy(findings, cases, public_ids(test.name, sources))
+    if kind.score is not None:  # partial credit (the flash cards): a fraction of the points
+        fraction = kind.score(findings, cases, observed, expected)
         return TestResult(test.name, fraction * test.points, test.points, findings)
     notes = [finding for finding in findings if finding.kind == NOTE]  # never scored
     findings = [finding for finding in findings if finding.kind != NOTE]
@@ -40,7 +89,8 @@ def judge(test, cases, observations, expected, *, hidden: bool) -> TestResult:
     named = diagnose.mistake_findings(
         test,
         [cases[i] for i in fixed],
-        [observations[i] for i in fixed],
+        [observed[i] for i in fixed],
+        sources=sources,
         hidden=hidden,
         verdict=[
             finding for finding in findings if finding.case is None or not is_fresh_id(finding.case)
@@ -49,11 +99,21 @@ def judge(test, cases, observations, expected, *, hidden: bool) -> TestResult:
     return TestResult.zero(test.name, *named, *findings, *notes)
 
 
-def _redact_hidden(test, cases, findings: list[Finding]) -> list[Finding]:
-    """Findings with the numbers of hidden cases taken out: a hidden case's expected values must
-    never reach a student, in feedback, in ``<student>.json`` or on Gradescope."""
-    hidden = {case_id(case) for case in cases} - public_ids(test.name)
-    return [_redacted(finding) if finding.case in hidden else finding for finding in findings]
+def hidden_policy(findings: list[Finding], cases: list, public: frozenset[str]) -> list[Finding]:
+    """The one hidden-case policy, applied when judging: a finding in a hidden case is reworded
+    without the reference's values (``_redacted``), which must never reach a student, in feedback,
+    in ``<student>.json``, in a report or on Gradescope; and every finding in a case that is not
+    certainly public (``public``: ``cases.public_ids``) is flagged ``hidden``, so that no renderer
+    shows the numbers behind it. Renderers show what this returns as it is."""
+    hidden = {case_id(case) for case in cases} - public
+    flagged = []
+    for finding in findings:
+        if finding.case in hidden:
+            finding = _redacted(finding)
+        if finding.case is not None and finding.case not in public:
+            finding = dataclasses.replace(finding, hidden=True)
+        flagged.append(finding)
+    return flagged
 
 
 def _redacted(finding: Finding) -> Finding:
@@ -70,7 +130,7 @@ def _redacted(finding: Finding) -> Finding:
         "ones: make sure your code works for any shape (0-dim included), float32 and float64, "
         "and every hyperparameter value."
     )
-    return Finding("mismatch", message, finding.case, where)
+    return Finding("mismatch", message, finding.case, where, hidden=True)
 
 
 def _without_values(finding: Finding) -> Finding:
@@ -81,7 +141,7 @@ def _without_values(finding: Finding) -> Finding:
         return finding
     details = {key: value for key, value in finding.details.items() if key != "repr"}
     message = finding.message.replace(str(shown), "(a value not shown for hidden cases)")
-    return Finding(finding.kind, message, finding.case, details)
+    return Finding(finding.kind, message, finding.case, details, hidden=True)
 
 
 def redacted_error(finding: Finding) -> Finding:
@@ -100,7 +160,9 @@ def redacted_error(finding: Finding) -> Finding:
         + ". The message is not shown for hidden cases; run the self-check to see it on the "
         "public ones."
     )
-    return Finding("error", message, finding.case, {"type": kind, **where, "line": line})
+    return Finding(
+        "error", message, finding.case, {"type": kind, **where, "line": line}, hidden=True
+    )
 
 
 def student_line(traceback_text: str) -> str:

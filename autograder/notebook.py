@@ -60,18 +60,24 @@ def check(name: str, namespace: dict, *, hidden: bool = False) -> float | None:
             f"{name}: 0/{test.points:g} points.\n`{test.answer}` is not defined. Write it in its "
             f"answer cell (grade_id `{test.answer}`) and run that cell before this one."
         )
-    if hidden:
-        _require_solutions()
+    from .sources import Sources
+
+    sources = Sources.discover()  # each cell asks: the notebook may have moved since
+    if hidden and not sources.instructor:
+        raise RuntimeError(
+            "Hidden tests run only where the instructor grades: no solutions/ folder was found "
+            "(set $AUTOGRADER_SOLUTIONS to it, or grade from a checkout of the course repository)."
+        )
 
     from .checks import KINDS  # torch and the checks load on first use, not on import
     from .engine import grade_namespace
 
     with silenced() as caught:
-        (result,) = grade_namespace(namespace, tests=[name], hidden=hidden)
+        (result,) = grade_namespace(namespace, sources=sources, tests=[name], hidden=hidden)
     if awaiting_key(result):  # a student's machine: say what was checked (stdout is harmless)
         print(result.feedback)
         return None
-    partial = hasattr(KINDS[test.kind], "score")  # partial credit, as in ``judges``
+    partial = KINDS[test.kind].partial  # partial credit, as in ``judges``
     if result.passed or (partial and result.score > 0):
         if not result.passed:  # partial credit: nbgrader reads stdout as harmless, so say why
             print(_message(result, caught))
@@ -87,16 +93,6 @@ def awaiting_key(result) -> bool:
         and finding.details.get("readable") == finding.details.get("cards")
         for finding in result.findings
     )
-
-
-def _require_solutions() -> None:
-    from . import instructor
-
-    if instructor.solutions_dir() is None:
-        raise RuntimeError(
-            "Hidden tests run only where the instructor grades: no solutions/ folder was found "
-            f"(set ${instructor.ENV} to it, or grade from a checkout of the course repository)."
-        )
 
 
 def _message(result, caught: list[warnings.WarningMessage]) -> str:

@@ -18,6 +18,7 @@ reference's values on inputs the student could not know in advance (``cases.fres
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal, NotRequired
 
 from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
@@ -181,6 +182,30 @@ class Invalid(TypedDict):
 
     __pydantic_config__ = STRICT  # type: ignore[misc]
     invalid: str
+
+
+@dataclass(frozen=True)
+class Unobserved:
+    """Why a whole test has nothing to judge: its answer is ``missing`` (not defined) or
+    ``invalid`` (of a type that cannot be run). On the wire it is one observation ``{reason:
+    detail}`` that stands for every case (``Missing``, ``Invalid``); a case the flash cards
+    refuse to read is that kind's own observation (``CardRefusal``), judged like any other."""
+
+    reason: Literal["missing", "invalid"]
+    detail: str
+
+    def wire(self) -> list[dict]:
+        """The observations that say it, as the child sends them."""
+        return [{self.reason: self.detail}]
+
+    @classmethod
+    def of(cls, observation: object) -> Unobserved | None:
+        """The marker ``observation`` is, or None when it is an observation of a case."""
+        if isinstance(observation, dict):
+            for reason in ("missing", "invalid"):
+                if reason in observation:
+                    return cls(reason, observation[reason])
+        return None
 
 
 SCHEMAS: dict[str, TypeAdapter] = {

@@ -6,8 +6,8 @@ Two halves, as for every check:
   each step function (and ``gradient_descent``) the student defined on one surface of
   ``autograder.surfaces``, as the flash cards run the references (``surfaces.DEMOS``), and returns
   plain JSON-able data;
-- parent side: ``reference_paths()`` does the same with the reference solutions (instructor side;
-  empty on a student's machine), and ``autograder.picture.pictures`` draws one against the other.
+- parent side: ``reference_paths(sources)`` does the same with the reference solutions (instructor
+  side; empty on a student's side), and ``autograder.picture.pictures`` draws one against the other.
 
 A path is ``{"surface": name, "points": [[x, y], ...], "error": None or "TypeError: ..."}``; the
 points stop at the first non-finite one, and an exception keeps the points before it.
@@ -16,9 +16,9 @@ points stop at the first non-finite one, and an exception keeps the points befor
 from __future__ import annotations
 
 import math
-from functools import cache
 
-from . import instructor, surfaces
+from . import surfaces
+from .sources import Sources
 from .spec import TESTS
 
 # The surface every report draws on: an ill-conditioned ravine (condition number 100), where what
@@ -71,13 +71,12 @@ def student_paths(namespace: dict, *, surface: str = SURFACE) -> dict[str, dict]
     return paths
 
 
-@cache
-def _reference_paths(surface: str) -> dict[str, dict]:
-    namespace = instructor.reference_namespace()
-    return {} if namespace is None else student_paths(namespace, surface=surface)
+def reference_paths(sources: Sources, *, surface: str = SURFACE) -> dict[str, dict]:
+    """Parent side: the reference's paths on ``surface`` (computed once per ``sources``); empty
+    on a student's side."""
 
+    def walk() -> dict[str, dict]:
+        namespace = sources.reference_namespace()
+        return {} if namespace is None else student_paths(namespace, surface=surface)
 
-def reference_paths(*, surface: str = SURFACE) -> dict[str, dict]:
-    """Parent side: the reference's paths on ``surface`` (computed once per process); empty
-    where ``solutions/`` is absent."""
-    return _reference_paths(surface)
+    return sources.cached(("paths", surface), walk)

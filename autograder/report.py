@@ -5,9 +5,11 @@ controls — the student id (a file or folder name), exception messages, reprs o
 is treated as hostile text: control characters are made visible in the terminal, Markdown puts it
 inside code fences, HTML escapes it and the page forbids scripts with a Content-Security-Policy.
 
-The numbers behind a finding (step, parameter, index, expected, got, allowed) are shown only for
-*public* cases: a hidden case's expected values never appear in a report, whatever the finding
-holds. The gradebook and the batch summary live in ``autograder.gradebook``.
+What a hidden case may show is decided once, when judging (``judges.hidden_policy``): a finding's
+message is rendered as it is, and the numbers behind it (step, parameter, index, expected, got,
+allowed) only when it is not flagged ``hidden``. Rendering needs neither torch nor ``solutions/``
+(a saved ``<student>.json`` renders anywhere). The gradebook and the batch summary live in
+``autograder.gradebook``.
 
 Per test, every renderer shows the same things in the same order: score, verdict, each finding
 (what went wrong), the named mistake when one was recognised, the numbers behind it, and a picture
@@ -84,37 +86,16 @@ def named_mistake(finding: Finding) -> str | None:
 
 
 def said(test: str, finding: Finding) -> str | None:
-    """The sentence a student reads for a finding: None when the finding is the named mistake
-    itself; for a mismatch in a hidden case, where it happened but not the expected values."""
-    if finding.kind == "mistake":
-        return None
-    if finding.kind == "mismatch" and finding.case is not None and not public(test, finding.case):
-        where = ", ".join(
-            f"{label} {_number(finding.details[key])}"
-            for key, label in NUMBERS[:3]
-            if key in finding.details
-        )
-        return (
-            f"Hidden case {finding.case!r}: your values differ from the reference's"
-            + (f" (first at {where})" if where else "")
-            + ". The public cases show the numbers of such differences."
-        )
-    return finding.message
-
-
-def public(test: str, case: str) -> bool:
-    """Whether ``case`` is certainly a public case of ``test`` (whose numbers a student may see):
-    an id that a hidden case also uses counts as hidden."""
-    from .cases import public_ids  # lazily: rendering text needs no torch
-
-    return case in public_ids(test)
+    """The sentence a student reads for a finding, as judged: None when the finding is the named
+    mistake itself."""
+    return None if finding.kind == "mistake" else finding.message
 
 
 def numbers(test: str, finding: Finding) -> list[tuple[str, str]]:
     """The numbers behind a finding as (label, value) pairs; none for hidden or unnamed cases,
     and none where there is no value of the student's to show (an exception's step and
     parameter are in its sentence already)."""
-    if finding.case is None or not public(test, finding.case):
+    if finding.case is None or finding.hidden:
         return []
     if "expected" not in finding.details and "got" not in finding.details:
         return []

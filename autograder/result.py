@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 from .spec import BY_NAME, TESTS
 
-# The kind of a finding that is advice, never scored (``judges.judge``).
+# The kind of a finding that is advice, never scored (``judges.verdict``).
 NOTE = "note"
 
 
@@ -26,12 +26,16 @@ class Finding:
         message: the sentence a student reads, complete on its own.
         case: the case it happened in, if any.
         details: the data behind the message (step, param, index, expected, got, allowed, ...).
+        hidden: decided when judging (``judges.hidden_policy``): the case is not one whose
+            numbers a student may see, so no renderer shows ``details``' numbers; the message
+            is already worded for it and is rendered as it is.
     """
 
     kind: str
     message: str
     case: str | None = None
     details: dict = field(default_factory=dict)
+    hidden: bool = False
 
 
 @dataclass

@@ -12,6 +12,7 @@ import threading
 
 from .cases import case_id
 from .checks import KINDS
+from .observations import Unobserved
 
 # Serialises every run in one process: a check may swap a module global for the duration of a run
 # (my_adam's adam_step shim, in the module of whichever MyAdam it runs), and the batch grader
@@ -32,7 +33,8 @@ def run_cases(test, answer, cases: list, namespace: dict) -> list[dict]:
     """Observations of ``answer`` on every case of ``test``, whatever its kind."""
     if test.kind != "flashcards" and not callable(answer):
         kind = type(answer).__name__
-        return [{"invalid": f"`{test.answer}` is a {kind}, not a function or class."}]
+        sentence = f"`{test.answer}` is a {kind}, not a function or class."
+        return Unobserved("invalid", sentence).wire()
     check = KINDS[test.kind]
     with TRUSTED:
         return [{"case": case_id(case), **check.run(answer, case)} for case in cases]

@@ -22,6 +22,7 @@ from pathlib import Path
 from . import absent
 from .notebook import awaiting_key, feedback_text, silenced
 from .result import Finding, TestResult
+from .sources import Sources
 from .spec import ANSWER_NAMES, BY_NAME, TEST_NAMES
 
 INDENT = "      "
@@ -68,20 +69,22 @@ class SelfCheck:
         return "\n".join(lines)
 
 
-def run(path: Path, tests: list[str] | None = None) -> SelfCheck:
+def run(path: Path, tests: list[str] | None = None, *, sources: Sources | None = None) -> SelfCheck:
     """Load ``path`` and grade it on the public cases, silently (the student's prints and warnings
-    do not mix with the report)."""
+    do not mix with the report); on the side ``sources``, by default the one this process is on
+    (``Sources.discover``)."""
     from .engine import grade_namespace
     from .load import load_submission, namespace_from
     from .needed import needed_only
 
+    sources = sources or Sources.discover()
     submission = load_submission(Path(path))
     results = []
     with silenced():
         namespace = namespace_from(needed_only(submission))
         for name in tests or TEST_NAMES:
             try:
-                results += grade_namespace(namespace, tests=[name], hidden=False)
+                results += grade_namespace(namespace, sources=sources, tests=[name], hidden=False)
             except Exception as error:  # a grader bug must not hide the other tests' results
                 message = f"The self-check could not check `{name}`: {type(error).__name__}: "
                 message += str(error)

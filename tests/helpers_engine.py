@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from autograder import engine
 from autograder.result import Finding, TestResult
+from autograder.sources import Sources
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
 
 PRELUDE = "import torch\nimport torch.nn as nn\n"
 
@@ -17,7 +21,9 @@ def namespace_of(source: str) -> dict:
 
 def grade(source: str, test: str, *, hidden: bool = True) -> TestResult:
     """The result of one test for a submission given as source."""
-    return engine.grade_namespace(namespace_of(source), tests=[test], hidden=hidden)[0]
+    return engine.grade_namespace(
+        namespace_of(source), sources=SOURCES, tests=[test], hidden=hidden
+    )[0]
 
 
 def first(result: TestResult, kind: str) -> Finding:

@@ -18,8 +18,12 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from autograder import batch, compare, expect
 from autograder.checks import optimizers, training
+from autograder.sources import Sources
 from solutions.hidden_cases import hidden_cases
 from tests.helpers_engine import first, grade, namespace_of
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
 
 SGD_CORRECT = {
     "list, add_ with alpha, grad set to None": """
@@ -311,7 +315,7 @@ def test_course_text_sgd_gets_full_marks_and_only_a_note():
 
 def test_no_my_sgd_case_has_a_parameter_without_gradient():
     """Does every my_sgd case, public and hidden, give every parameter a gradient?"""
-    for case in expect.cases("my_sgd", hidden=True):
+    for case in expect.cases("my_sgd", sources=SOURCES, hidden=True):
         params, loss_fn = training.build_model(case)
         loss_fn().backward()
         assert all(param.grad is not None for param in params), case.id
@@ -344,7 +348,9 @@ def test_a_wrong_adam_step_does_not_sink_my_adam():
     namespace = namespace_of(broken + ADAM_CLASS)
     from autograder import engine
 
-    adam, my_adam = engine.grade_namespace(namespace, tests=["adam", "my_adam"], hidden=True)
+    adam, my_adam = engine.grade_namespace(
+        namespace, sources=SOURCES, tests=["adam", "my_adam"], hidden=True
+    )
     assert adam.score == 0
     assert my_adam.passed, my_adam.feedback
     assert namespace["adam_step"].__code__.co_filename == "<student>"  # restored afterwards
@@ -436,8 +442,8 @@ def _feedback_gain(test: str, case: training.TrainCase, trajectory: list) -> flo
 def test_cases_keep_the_loops_feedback_small(test):
     """Does every case (public and hidden) keep the training loop from amplifying rounding: SGD's
     lr·h below 1 (the loop contracts), Adam's summed gain below 1?"""
-    cases = expect.cases(test, hidden=True)
-    for case, observation in zip(cases, expect.expected(test, cases, hidden=True)):
+    cases = expect.cases(test, sources=SOURCES, hidden=True)
+    for case, observation in zip(cases, expect.expected(test, cases, sources=SOURCES, hidden=True)):
         assert _feedback_gain(test, case, observation["trajectory"]) < 1, case.id
 
 
@@ -506,10 +512,13 @@ THREADS_PROBE = """
 import json, sys, torch
 torch.set_num_threads(int(sys.argv[1]))
 from autograder import expect
+from autograder.sources import Sources
+sources = Sources.discover()
 out = {}
 for test in ("my_sgd", "my_adam"):
-    cases = expect.cases(test, hidden=True)
-    out[test] = [obs["trajectory"] for obs in expect.expected(test, cases, hidden=True)]
+    cases = expect.cases(test, sources=sources, hidden=True)
+    observed = expect.expected(test, cases, sources=sources, hidden=True)
+    out[test] = [obs["trajectory"] for obs in observed]
 print(json.dumps(out))
 """
 

@@ -10,7 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import torch
 
-from autograder import diagnose, engine, expect, instructor
+from autograder import engine
+from autograder.sources import Sources
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
 
 TESTS = ["my_adam", "my_sgd", "adam", "momentum"]
 
@@ -21,26 +25,22 @@ def momentum_without_state(param, grad, state, *, lr, momentum):
     param.add_(buffer, alpha=-lr)
 
 
-@pytest.fixture
-def empty_caches(monkeypatch):
-    monkeypatch.setattr(expect, "_REFERENCE_CACHE", {})
-    monkeypatch.setattr(diagnose, "_VARIANT_CACHE", {})
+def scores(namespace, sources: Sources) -> list[float]:
+    graded = engine.grade_namespace(namespace, sources=sources, tests=TESTS, hidden=True)
+    return [test.score for test in graded]
 
 
-def scores(namespace) -> list[float]:
-    return [test.score for test in engine.grade_namespace(namespace, tests=TESTS, hidden=True)]
-
-
-def test_threads_agree_with_a_sequential_grading(empty_caches):
+def test_threads_agree_with_a_sequential_grading():
     """Do four threads grading at once, on empty caches, all get the sequential verdicts?"""
-    if instructor.load("hidden_cases") is None:
+    if SOURCES.module("hidden_cases") is None:
         pytest.skip("needs the instructor's solutions/")
-    namespace = {**instructor.reference_namespace(), "momentum_step": momentum_without_state}
+    empty = Sources(SOURCES.solutions)  # the same side, nothing computed yet
+    namespace = {**SOURCES.reference_namespace(), "momentum_step": momentum_without_state}
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda _: scores(dict(namespace)), range(4)))
+        results = list(pool.map(lambda _: scores(dict(namespace), empty), range(4)))
     expected = [4.0, 2.0, 4.0, 0.0]
     assert results == [expected] * 4
     # The reference module is left as it was: its adam_step is its own, not a shim.
-    reference = instructor.load("reference")
+    reference = SOURCES.module("reference")
     assert reference.my_adam.adam_step is reference.adam.adam_step
     assert torch.get_num_threads() >= 1

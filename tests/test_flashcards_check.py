@@ -3,25 +3,31 @@ the student's objects, and no answers given away?"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
 
 import pytest
 
-from autograder import instructor
 from autograder.cards import key as answer_key
-from autograder.checks import flashcards
+from autograder.checks import KINDS, flashcards
 from autograder.engine import grade_namespace
+from autograder.sources import Sources
 from autograder.spec import ALGORITHMS, BY_NAME
 
-KEY = answer_key.answers(answer_key.load_key())
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
+
+KEY = answer_key.answers(answer_key.load_key(SOURCES))
 CARDS = sorted(KEY)
 POINTS = BY_NAME["flashcards"].points
 
 
-def grade(answers: object):
-    (result,) = grade_namespace({"FLASHCARD_ANSWERS": answers}, tests=["flashcards"])
+def grade(answers: object, sources: Sources = SOURCES):
+    (result,) = grade_namespace(
+        {"FLASHCARD_ANSWERS": answers}, sources=sources, tests=["flashcards"]
+    )
     return result
 
 
@@ -103,12 +109,14 @@ def test_feedback_does_not_reveal_answers_by_default():
 
 def test_the_instructor_may_reveal_answers(monkeypatch):
     """With ``reveal_answers`` on, does the feedback name the right algorithm?"""
-    original = flashcards.expected
-    monkeypatch.setattr(
-        flashcards,
-        "expected",
-        lambda cases: [{**want, "reveal": True} for want in original(cases)],
+    original = KINDS["flashcards"]
+    revealing = dataclasses.replace(
+        original,
+        expected=lambda cases, sources: [
+            {**want, "reveal": True} for want in original.expected(cases, sources)
+        ],
     )
+    monkeypatch.setitem(KINDS, "flashcards", revealing)
     card = CARDS[0]
     result = grade({**KEY, card: another(KEY[card])})
     wrong_line = next(f.message for f in result.findings if f.kind == "wrong")
@@ -237,11 +245,10 @@ def test_observations_are_plain_json():
     assert len(observation["pairs"][0][0]) == flashcards.MAX_TEXT
 
 
-def test_without_the_key_only_format_and_names_are_checked(monkeypatch, tmp_path):
+def test_without_the_key_only_format_and_names_are_checked():
     """On a student's machine, does the self-check validate names, score nothing, and say that the
     instructor grades the answers?"""
-    monkeypatch.setenv(instructor.ENV, str(tmp_path / "no-solutions"))
-    result = grade({**KEY, CARDS[0]: "adamw"})
+    result = grade({**KEY, CARDS[0]: "adamw"}, Sources.student())
     assert result.score == 0
     assert kinds(result) == ["unknown", "ungraded"]
     assert "13 of 14 cards have an answer" in result.feedback

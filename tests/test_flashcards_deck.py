@@ -16,11 +16,15 @@ from autograder import cards
 from autograder.cards import key as answer_key
 from autograder.cards import rules
 from autograder.checks.flashcards import ALIASES
+from autograder.sources import Sources
 from autograder.spec import ALGORITHMS
 from autograder.surfaces import DEMOS, SURFACES, demo_path
 from solutions import reference
 
-KEY = answer_key.load_key()
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
+
+KEY = answer_key.load_key(SOURCES)
 COMMITTED = cards.ASSETS
 # Font rasterisation may differ across FreeType builds: allow small, sparse differences.
 MAX_MEAN_DIFFERENCE = 1.0  # mean absolute difference per channel, out of 255
@@ -46,7 +50,7 @@ def png_chunks(path: Path) -> list[bytes]:
 @pytest.mark.slow
 def test_cards_regenerate_like_the_committed_ones(tmp_path):
     """Does drawing the decks afresh give the committed images (up to font rasterisation)?"""
-    written = cards.draw_decks(tmp_path, KEY)
+    written = cards.draw_decks(tmp_path, KEY, SOURCES)
     assert sorted(path.name for path in written) == sorted(p.name for p in COMMITTED.glob("*.png"))
     for path in written:
         fresh = np.asarray(Image.open(path).convert("RGB"), dtype=np.int16)

@@ -11,13 +11,19 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
 
-from autograder import gradescope, report
+from autograder import gradescope, judges, report
+from autograder.cases import public_ids
 from autograder.result import Finding, SubmissionResult, TestResult
+from autograder.sources import Sources
 from autograder.spec import MAX_SCORE, TEST_NAMES
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
 
 # Gradescope's results.json (autograder specification): key -> accepted types.
 TOP_LEVEL = {
@@ -75,9 +81,13 @@ RESULTS = {
         [
             TestResult.full("sgd"),
             TestResult("flashcards", 1.5, 2.0, [Finding("wrong", "Card c4 is matched wrongly.")]),
-            TestResult.zero(
+            TestResult.zero(  # as judged: the one hidden-case policy (judges.hidden_policy)
                 "adam",
-                Finding("mismatch", "Case 3: expected 0.0123456789", "adam/hidden 3", HIDDEN),
+                *judges.hidden_policy(
+                    [Finding("mismatch", "Case 3: expected 0.0123456789", "adam/hidden 3", HIDDEN)],
+                    [SimpleNamespace(id="adam/hidden 3")],
+                    frozenset(),
+                ),
             ),
         ],
         protections=["landlock", "rlimits"],
@@ -297,32 +307,36 @@ def _updates(observation: dict) -> set[str]:
 def test_hidden_cases_leak_nothing_into_results_json(root):
     """Graded on hidden cases, does results.json hold no hidden expected value and no line of
     the reference code?"""
-    from autograder import engine, instructor
+    from autograder import engine
 
-    if instructor.load("hidden_cases") is None:
+    if SOURCES.module("hidden_cases") is None:
         pytest.skip("no hidden cases on this machine")
     from autograder import expect
 
     names = ("sgd", "rmsprop", "adam")
-    tests = engine.grade_namespace(_buggy_namespace(), tests=names, hidden=True)
+    tests = engine.grade_namespace(_buggy_namespace(), sources=SOURCES, tests=names, hidden=True)
     result = SubmissionResult("bug", tests)
     text = json.dumps(gradescope.results_json(result))
     hidden = [
         (name, finding)
         for name in names
         for finding in result.test(name).findings
-        if finding.case and not report.public(name, finding.case)
+        if finding.case and finding.hidden
     ]
     assert hidden, "the bugs should fail hidden cases too"
     for name, finding in hidden:
         assert not {"expected", "got", "allowed"} & set(finding.details), finding
         # The reference's values in that hidden case: none of its updates is printed.
         # (values a public case shares, such as float32's rounding of -lr, may be printed)
-        cases = expect.cases(name, hidden=True)
-        public = {value for case in cases if report.public(name, case.id)
-                  for value in _updates(expect.expected(name, [case], hidden=True)[0])}  # fmt: skip
+        cases = expect.cases(name, sources=SOURCES, hidden=True)
+
+        def reference(case, name=name):
+            return expect.expected(name, [case], sources=SOURCES, hidden=True)[0]
+
+        public = {value for case in cases if case.id in public_ids(name, SOURCES)
+                  for value in _updates(reference(case))}  # fmt: skip
         (case,) = [c for c in cases if c.id == finding.case]
-        updates = _updates(expect.expected(name, [case], hidden=True)[0]) - public
+        updates = _updates(reference(case)) - public
         telling = [value for value in updates if len(value.lstrip("-")) >= 8]
         assert telling, "a hidden case with no telling values proves nothing"
         assert not [value for value in telling if value in text]

@@ -26,12 +26,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from autograder import cases as case_table
-from autograder import engine, expect, instructor, judges
+from autograder import engine, expect, judges
+from autograder.sources import SECRET_NAME, Sources
 from autograder.spec import BY_NAME
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
 
 ROOT = Path(__file__).resolve().parents[1]
 ATTACKS = Path(__file__).parent / "attacks"
-HIDDEN = instructor.load("hidden_cases") is not None
+HIDDEN = SOURCES.module("hidden_cases") is not None
 TRAJECTORY_TESTS = ("sgd", "adam", "my_sgd", "my_adam")
 
 
@@ -87,11 +91,13 @@ def test_damaged_observations_never_pass(name, data):
     """Do truncated, padded or re-typed observations fail, however the reference's own correct
     observations are damaged (and do the undamaged ones pass)?"""
     test = BY_NAME[name]
-    cases = expect.cases(name, hidden=False)
-    correct = expect.expected(name, cases, hidden=False)
-    assert judges.judge(test, cases, correct, correct, hidden=False).passed
+    cases = expect.cases(name, sources=SOURCES, hidden=False)
+    correct = expect.expected(name, cases, sources=SOURCES, hidden=False)
+    assert judges.verdict(
+        test, cases, correct, expected=correct, sources=SOURCES, hidden=False
+    ).passed
     damaged = _damage(correct, data.draw(_mutations(correct)))
-    result = judges.judge(test, cases, damaged, correct, hidden=False)
+    result = judges.verdict(test, cases, damaged, expected=correct, sources=SOURCES, hidden=False)
     assert not result.passed and result.score == 0
     assert result.findings[0].kind in ("invalid", "mismatch")
 
@@ -105,8 +111,8 @@ def test_a_table_of_every_fixed_hidden_answer_fails_the_fresh_case():
 
     from autograder.checks.step import step_inputs
 
-    reference = instructor.reference_namespace()
-    fixed = expect.cases("adam", hidden=True)
+    reference = SOURCES.reference_namespace()
+    fixed = expect.cases("adam", sources=SOURCES, hidden=True)
     table = {}
     for case in fixed:
         params, grads = step_inputs(case)
@@ -121,15 +127,20 @@ def test_a_table_of_every_fixed_hidden_answer_fails_the_fresh_case():
         answer = table.get((param.numpy().tobytes(), grad.numpy().tobytes()))
         param.copy_(answer if answer is not None else torch.zeros_like(param))
 
-    fresh = case_table.fresh_cases("adam", "a" * 64)
+    fresh = case_table.fresh_cases("adam", "a" * 64, SOURCES)
     assert [case.id for case in fresh] == ["adam/hidden/fresh"]
     everything = fixed + fresh
-    on_fixed = engine.judge("adam", fixed, _run("adam", lookup_adam_step, fixed), hidden=True)
+    adam = BY_NAME["adam"]
+    on_fixed = judges.verdict(
+        adam, fixed, _run("adam", lookup_adam_step, fixed), sources=SOURCES, hidden=True
+    )
     assert on_fixed.passed  # the table is right where it was built...
     cheated = _run("adam", lookup_adam_step, everything)
-    assert not engine.judge("adam", everything, cheated, hidden=True).passed  # ...not on the fresh
+    assert not judges.verdict(
+        adam, everything, cheated, sources=SOURCES, hidden=True
+    ).passed  # ...not on the fresh
     honest = _run("adam", reference["adam_step"], everything)
-    assert engine.judge("adam", everything, honest, hidden=True).passed
+    assert judges.verdict(adam, everything, honest, sources=SOURCES, hidden=True).passed
 
 
 def _run(name: str, answer, cases: list) -> list[dict]:
@@ -140,8 +151,8 @@ def _run(name: str, answer, cases: list) -> list[dict]:
 def test_fresh_seeds_follow_the_secret_and_the_file():
     """Does the same file get the same fresh seed (a regrade is reproducible), another file or
     another course secret another one, and is the secret readable by its owner only?"""
-    secret = instructor.course_secret()
-    path = instructor.solutions_dir() / instructor.SECRET_NAME
+    secret = SOURCES.course_secret()
+    path = SOURCES.solutions / SECRET_NAME
     assert len(secret) == 32 and path.stat().st_mode & 0o077 == 0
     seed = case_table.fresh_seed(secret, "a" * 64, "adam")
     assert seed == case_table.fresh_seed(secret, "a" * 64, "adam")
@@ -280,7 +291,9 @@ def test_errors_on_hidden_cases_show_their_type_and_line_only():
         mark = "".join(("LE", "AK"))  # the student's own line may be quoted; its values not
         raise ValueError(f"{mark} {tuple(param.shape)} {param.tolist()} lr={lr}")
 
-    (result,) = engine.grade_namespace({"sgd_step": sgd_step}, tests=["sgd"], hidden=True)
+    (result,) = engine.grade_namespace(
+        {"sgd_step": sgd_step}, sources=SOURCES, tests=["sgd"], hidden=True
+    )
     hidden = [f for f in result.findings if f.case and "/hidden/" in f.case]
     public = [f for f in result.findings if f.case and "/hidden/" not in f.case]
     assert hidden and public
@@ -316,7 +329,7 @@ def test_a_broken_adam_step_does_not_sink_my_adam_in_the_sandbox(tmp_path):
     from autograder.load import read_submission
     from autograder.sandbox import Limits, Sandbox
 
-    planned, _ = plan(hidden=False, tests=("adam", "my_adam"))
+    planned, _ = plan(sources=SOURCES, hidden=False, tests=("adam", "my_adam"))
     sandbox = Sandbox(Limits(timeout=15.0))
     runs: list[bool] = []
     original = sandbox.run
@@ -328,13 +341,16 @@ def test_a_broken_adam_step_does_not_sink_my_adam_in_the_sandbox(tmp_path):
     sandbox.run = counted
     try:
         examples = ROOT / "examples" / "submissions"
-        bob = grade(read_submission(examples / "bob.py", "bob"), sandbox, planned, hidden=False)
+
+        def graded(student: str):
+            submission = read_submission(examples / f"{student}.py", student)
+            return grade(submission, sandbox, planned, sources=SOURCES, hidden=False)
+
+        bob = graded("bob")
         assert runs == [False, True]
         assert bob.test("adam").score == 0 and bob.test("my_adam").passed
         runs.clear()
-        alice = grade(
-            read_submission(examples / "alice.py", "alice"), sandbox, planned, hidden=False
-        )
+        alice = graded("alice")
         assert runs == [False] and alice.test("my_adam").passed
     finally:
         sandbox.close()

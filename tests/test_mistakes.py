@@ -14,21 +14,26 @@ import math
 
 import pytest
 
-from autograder import diagnose, engine, expect, instructor
+from autograder import diagnose, engine, expect, judges
 from autograder.result import Finding
+from autograder.sources import Sources
 from autograder.spec import BY_NAME
 from solutions import mistakes, reference, variant_loops, variants
 
-HIDDEN = instructor.load("hidden_cases") is not None
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
+
+HIDDEN = SOURCES.module("hidden_cases") is not None
 SCOPES = [False, True] if HIDDEN else [False]
 TESTS_WITH_MISTAKES = sorted({mistake.test for mistake in mistakes.MISTAKES})
 
 
 def grade(test_name: str, answer, *, hidden: bool):
     """The answer graded as a student's would be, in-process."""
-    cases = expect.cases(test_name, hidden=hidden)
+    cases = expect.cases(test_name, sources=SOURCES, hidden=hidden)
     observations = engine.run_test(test_name, {BY_NAME[test_name].answer: answer}, cases)
-    return cases, observations, engine.judge(test_name, cases, observations, hidden=hidden)
+    result = judges.verdict(BY_NAME[test_name], cases, observations, sources=SOURCES, hidden=hidden)
+    return cases, observations, result
 
 
 def named(result) -> list[str]:
@@ -37,7 +42,9 @@ def named(result) -> list[str]:
 
 @pytest.fixture(scope="module")
 def public_data(tmp_path_factory) -> dict:
-    path = diagnose.build_public_mistakes(tmp_path_factory.mktemp("data") / "mistakes.json")
+    path = diagnose.build_public_mistakes(
+        SOURCES, tmp_path_factory.mktemp("data") / "mistakes.json"
+    )
     return json.loads(path.read_text())
 
 
@@ -89,7 +96,10 @@ def test_reference_is_no_mistake(test_name, hidden, public_data):
     assert result.passed and not result.findings
     assert (
         diagnose.diagnose(
-            test, cases, observations, diagnose.known_mistakes(test_name, cases, hidden=hidden)
+            test,
+            cases,
+            observations,
+            diagnose.known_mistakes(test_name, cases, sources=SOURCES, hidden=hidden),
         )
         == []
     )
@@ -194,13 +204,16 @@ def test_self_check_without_solutions_names_the_mistake(tmp_path, root):
     import sys
 
     script = (
-        "from autograder import engine, instructor\n"
-        "assert instructor.solutions_dir() is None\n"
+        "from autograder import engine\n"
+        "from autograder.sources import Sources\n"
+        "sources = Sources.discover()\n"
+        "assert not sources.instructor\n"
         "def adam_step(param, grad, state, *, lr, beta1, beta2, eps):\n"
         "    m = state['m'] = beta1 * state.get('m', 0.0) + (1 - beta1) * grad\n"
         "    v = state['v'] = beta2 * state.get('v', 0.0) + (1 - beta2) * grad * grad\n"
         "    param.sub_(lr * m / (v.sqrt() + eps))\n"
-        "[result] = engine.grade_namespace({'adam_step': adam_step}, tests=['adam'])\n"
+        "namespace = {'adam_step': adam_step}\n"
+        "[result] = engine.grade_namespace(namespace, sources=sources, tests=['adam'])\n"
         "print(result.findings[0].details['mistake'])\n"
     )
     env = {"AUTOGRADER_SOLUTIONS": str(tmp_path / "absent"), "PATH": "/usr/bin:/bin"}

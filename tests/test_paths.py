@@ -12,8 +12,12 @@ import pytest
 import torch
 from PIL import Image
 
-from autograder import instructor, paths, picture, report, surfaces
+from autograder import paths, picture, report, surfaces
 from autograder.result import SubmissionResult, TestResult
+from autograder.sources import Sources
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
 
 SURFACE = surfaces.SURFACES[paths.SURFACE]
 
@@ -42,7 +46,7 @@ def _wrong_sign(param, grad, state, **hyper):
 
 @pytest.fixture(scope="module")
 def reference():
-    return paths.reference_paths()
+    return paths.reference_paths(SOURCES)
 
 
 def test_reference_paths_walk_every_step_test(reference):
@@ -175,7 +179,7 @@ def test_closed_form_gradients_are_autograd_s(surface):
 def test_report_paths_keep_their_shape_with_the_closed_form():
     """Does a reference path walked with the closed-form gradient visit the same points as with
     autograd (within rounding), so that the picture is the same?"""
-    namespace = instructor.reference_namespace()
+    namespace = SOURCES.reference_namespace()
     for name in paths.PATH_TESTS:
         if name == "gradient_descent":
             continue

@@ -13,9 +13,13 @@ import pytest
 from autograder import engine, expect
 from autograder.authoring import public_data_differences
 from autograder.checks import KINDS
+from autograder.sources import Sources
 from autograder.spec import TESTS
 from solutions import reference
 from solutions.hidden_cases import hidden_cases
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
 
 CODE_TESTS = [test.name for test in TESTS if test.kind != "flashcards"]
 MAX_BYTES = 400_000
@@ -24,7 +28,7 @@ MAX_BYTES = 400_000
 def test_public_data_is_up_to_date():
     """Does the shipped file hold what the references do now (else: python -m autograder sync)?"""
     stored = json.loads(expect.PUBLIC_DATA.read_text())
-    fresh = json.loads(json.dumps(expect.public_data()))
+    fresh = json.loads(json.dumps(expect.public_data(SOURCES)))
     assert public_data_differences(stored, fresh) == []
 
 
@@ -35,24 +39,25 @@ def test_public_data_is_compact_and_covers_every_code_test():
     assert set(CODE_TESTS) <= set(stored)
 
 
-def test_student_side_grades_from_the_shipped_data(monkeypatch, tmp_path):
+def test_student_side_grades_from_the_shipped_data():
     """Without solutions/, does the reference still get full marks from the shipped data?"""
-    monkeypatch.setenv("AUTOGRADER_SOLUTIONS", str(tmp_path))
-    results = engine.grade_namespace(dict(vars(reference)), tests=CODE_TESTS, hidden=False)
+    student = Sources.student()
+    results = engine.grade_namespace(dict(vars(reference)), sources=student, tests=CODE_TESTS)
     assert all(result.passed for result in results), [r.feedback for r in results]
 
 
 @pytest.mark.parametrize("hidden", [False, True], ids=["public", "public+hidden"])
 def test_reference_gets_full_marks(hidden):
     """Does the reference get full marks on every code test?"""
-    results = engine.grade_namespace(dict(vars(reference)), tests=CODE_TESTS, hidden=hidden)
+    namespace = dict(vars(reference))
+    results = engine.grade_namespace(namespace, sources=SOURCES, tests=CODE_TESTS, hidden=hidden)
     assert all(result.passed for result in results), [r.feedback for r in results if not r.passed]
 
 
 def test_hidden_cases_differ_from_public_ones():
     """Does every code test have hidden cases, with ids of their own?"""
     for name in CODE_TESTS:
-        public = {case.id for case in expect.cases(name, hidden=False)}
+        public = {case.id for case in expect.cases(name, sources=SOURCES, hidden=False)}
         hidden = [case.id for case in hidden_cases(name)]
         assert hidden, name
         assert len(set(hidden)) == len(hidden), name

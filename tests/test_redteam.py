@@ -18,11 +18,14 @@ import numpy as np
 import pytest
 import torch
 
-from autograder import instructor
 from autograder.checks.step import StepCase, judge, run
 from autograder.engine import grade_namespace
+from autograder.sources import ENV, Sources
 from autograder.spec import BY_NAME, TESTS
 from tests.redteam_corpus import CORPUS
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
 
 TEST_OF = {test.answer: test.name for test in TESTS}
 
@@ -52,7 +55,9 @@ def _row_params() -> list:
 def test_verdict_on_hidden_cases(answer, correct, source):
     """Does a correct row score full marks and a wrong one 0, public and hidden cases together,
     with feedback for the wrong one?"""
-    (result,) = grade_namespace(namespace_of(source), tests=[TEST_OF[answer]], hidden=True)
+    (result,) = grade_namespace(
+        namespace_of(source), sources=SOURCES, tests=[TEST_OF[answer]], hidden=True
+    )
     assert result.passed is correct, result.feedback
     if not correct:
         assert result.score == 0 and result.findings
@@ -75,23 +80,24 @@ def test_correct_rows_pass_the_students_self_check(root):
         import math, sys
         import numpy as np, torch
         sys.path[:0] = [sys.argv[1], sys.argv[1] + "/tests"]
-        from autograder import instructor
         from autograder.engine import grade_namespace
+        from autograder.sources import Sources
         from autograder.spec import TESTS
         from redteam_corpus import CORPUS
-        assert instructor.solutions_dir() is None
+        SOURCES = Sources.discover()
+        assert not SOURCES.instructor
         test_of = {test.answer: test.name for test in TESTS}
         for answer, label, correct, source in CORPUS:
             if not correct:
                 continue
             namespace = {"torch": torch, "math": math, "np": np}
             exec(source, namespace)
-            (result,) = grade_namespace(namespace, tests=[test_of[answer]], hidden=False)
+            (result,) = grade_namespace(namespace, sources=SOURCES, tests=[test_of[answer]])
             if not result.passed:
                 print(answer, label, result.feedback[:300])
         """
     )
-    env = {**os.environ, instructor.ENV: str(root / "no-solutions-here")}
+    env = {**os.environ, ENV: str(root / "no-solutions-here")}
     done = subprocess.run(
         [sys.executable, "-c", script, str(root)], env=env, capture_output=True, text=True
     )
@@ -121,7 +127,7 @@ def test_adam_in_float32_with_beta2_near_one(seed):
     Before ``compare.bias_correction_allowance`` it failed on about 4 seeds in 10."""
     hyper = {"lr": 1e-3, "beta1": 0.99, "beta2": 0.9999, "eps": 1e-8}
     case = StepCase("adam/redteam", hyper, ((), (5,), (2, 3)), "float32", 100, 7000 + seed)
-    reference = instructor.reference_namespace()["adam_step"]
+    reference = SOURCES.reference_namespace()["adam_step"]
     student = namespace_of(ADAM_IN_PARAM_DTYPE)["adam_step"]
     findings = judge(BY_NAME["adam"], [case], [run(student, case)], [run(reference, case)])
     assert findings == []
@@ -132,7 +138,7 @@ def test_adam_bias_correction_off_by_one_still_fails_in_float32():
     source = ADAM_IN_PARAM_DTYPE.replace('t = state["step"]', 't = state["step"] + 1')
     hyper = {"lr": 1e-3, "beta1": 0.99, "beta2": 0.9999, "eps": 1e-8}
     case = StepCase("adam/redteam", hyper, ((), (5,), (2, 3)), "float32", 30, 7100)
-    reference = instructor.reference_namespace()["adam_step"]
+    reference = SOURCES.reference_namespace()["adam_step"]
     student = namespace_of(source)["adam_step"]
     findings = judge(BY_NAME["adam"], [case], [run(student, case)], [run(reference, case)])
     assert findings and findings[0].kind == "mismatch"

@@ -41,7 +41,11 @@ from leakscan import (
 
 from autograder import release
 from autograder.files import EPOCH
+from autograder.sources import Sources
 from autograder.spec import TEST_NAMES
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
 
 TOP = release.ASSIGNMENT
 SUFFIXES = {".py", ".ipynb", ".png", ".json", ".md", ".txt", ".ttf", ".toml", ".ini"}
@@ -75,9 +79,8 @@ def files(bundle) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def hidden_cases():
-    from autograder import instructor
 
-    module = instructor.load("hidden_cases")
+    module = SOURCES.module("hidden_cases")
     assert module is not None, "solutions/hidden_cases.py is needed to prove nothing of it leaks"
     return {name: module.hidden_cases(name) for name in TEST_NAMES}
 

@@ -43,6 +43,9 @@ from leakscan import (
 from autograder import engine, expect, gradescope
 from autograder.checks.step import PUBLIC_STEP_HYPERS
 from autograder.notebook import check
+from autograder.sources import Sources
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
 
 STEP_TESTS = tuple(PUBLIC_STEP_HYPERS)
 # Written below 25 % off everywhere (MyAdam is left out: it scores 0 as missing).
@@ -167,7 +170,9 @@ def _namespace(source: str) -> dict:
 def hidden():
     """Code test name -> its hidden cases only (the cases after the public ones)."""
     return {
-        name: expect.cases(name, hidden=True)[len(expect.cases(name, hidden=False)) :]
+        name: expect.cases(name, sources=SOURCES, hidden=True)[
+            len(expect.cases(name, sources=SOURCES, hidden=False)) :
+        ]
         for name in CODE_TESTS
     }
 
@@ -181,10 +186,10 @@ def _secret_numbers(hidden: dict, namespace: dict) -> set[str]:
     secret, known = set(), set()
     for name in CODE_TESTS:
         cases = hidden[name]
-        secret |= numbers(expect.expected(name, cases, hidden=True))
+        secret |= numbers(expect.expected(name, cases, sources=SOURCES, hidden=True))
         known |= numbers(engine.run_test(name, namespace, cases))
-        public = expect.cases(name, hidden=False)
-        known |= numbers(expect.expected(name, public, hidden=False))
+        public = expect.cases(name, sources=SOURCES, hidden=False)
+        known |= numbers(expect.expected(name, public, sources=SOURCES, hidden=False))
         known |= numbers(engine.run_test(name, namespace, public))  # quoted as "got"
     return {value for value in secret - known if not is_round(value)}
 
@@ -230,7 +235,9 @@ def test_hidden_cell_messages_do_not_leak(kind, hidden, root, capsys):
 def test_overfit_submission_passes_the_public_cases():
     """Does the overfit submission pass every step test on the public cases (so the hidden
     cases, and only they, fail it)?"""
-    results = engine.grade_namespace(_namespace(_submission("overfit")), tests=STEP_TESTS)
+    results = engine.grade_namespace(
+        _namespace(_submission("overfit")), sources=SOURCES, tests=STEP_TESTS
+    )
     assert all(result.passed for result in results), [r.feedback for r in results]
 
 

@@ -102,9 +102,9 @@ def test_pip_installs_the_bundled_package_only(bundle, files, tmp_path):
 def test_bundle_runs_without_the_repository(unpacked):
     """Does the unzipped bundle import its own package, with no way to reach solutions/?"""
     probe = (
-        "import importlib.util, autograder, autograder.instructor as i;"
+        "import importlib.util, autograder, autograder.sources as s;"
         "print(autograder.__file__);"
-        "print(importlib.util.find_spec('solutions'), i.solutions_dir())"
+        "print(importlib.util.find_spec('solutions'), s.Sources.discover().solutions)"
     )
     done = _run(unpacked, "-c", probe)
     assert done.returncode == 0, done.stderr

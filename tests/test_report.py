@@ -8,17 +8,26 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
+import subprocess
+import sys
+from collections import namedtuple
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from autograder import gradebook, report
-from autograder.cases import public_cases
+from autograder import gradebook, judges, report
+from autograder.cases import public_cases, public_ids
 from autograder.result import Finding, SubmissionResult, TestResult
+from autograder.sources import Sources
 from autograder.spec import BY_NAME, MAX_SCORE, TEST_NAMES
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+HiddenCase = namedtuple("HiddenCase", "id")
+
 
 GOLDENS = Path(__file__).parent / "goldens"
 UPDATE = os.environ.get("UPDATE_GOLDENS") == "1"
@@ -201,7 +210,8 @@ def test_numbers_only_for_public_cases():
     public = public_cases("adam")[0].id
     details = {"step": 3, "param": 1, "index": [2], "expected": 0.123456789, "got": 0.5}
     for case, shown in ((public, True), ("adam/hidden 7", False), (None, False)):
-        finding = Finding("mismatch", "The update differs.", case, details)
+        hidden = case == "adam/hidden 7"  # as judged (``judges.hidden_policy``)
+        finding = Finding("mismatch", "The update differs.", case, details, hidden=hidden)
         result = SubmissionResult("s", [TestResult.zero("adam", finding)])
         for render in (report.to_markdown, report.to_html):
             assert ("0.123456789" in render(result)) is shown
@@ -313,16 +323,23 @@ def test_summary_lists_every_test():
     [
         ("mismatch", "adam/hidden 7", False),
         ("mismatch", "public", True),
-        ("error", "adam/hidden 7", True),
+        ("error", "adam/hidden 7", False),
         ("side_condition", "adam/hidden 7", True),
     ],
 )
 def test_hidden_mismatches_never_show_expected_values(kind, case, leaks):
-    """Is a hidden case's mismatch told as where it happened, without the expected value, while
-    public mismatches and the student's own errors are told as they are?"""
+    """Is a hidden case's mismatch told as where it happened, without the expected value, and its
+    exception as its type, when judged (``judges.hidden_policy``), and rendered as judged, while
+    public mismatches and a hidden case's side conditions are told as they are (with no numbers
+    for the hidden one)?"""
     case = public_cases("adam")[0].id if case == "public" else case
     message = f"Case {case!r}: At step 3: expected update 0.123456789, got 0.5."
-    finding = Finding(kind, message, case, {"step": 3, "param": 1, "expected": 0.123456789})
+    details = {"step": 3, "param": 1, "expected": 0.123456789, "type": "ValueError"}
+    judged = [Finding(kind, message, case, details)]
+    (finding,) = judges.hidden_policy(
+        judged, [*public_cases("adam"), HiddenCase(case)], public_ids("adam", SOURCES)
+    )
+    assert finding.hidden is (case == "adam/hidden 7")
     result = SubmissionResult("s", [TestResult.zero("adam", finding)])
     for render in (report.to_text, report.to_markdown, report.to_html):
         rendered = render(result)
@@ -333,12 +350,39 @@ def test_hidden_mismatches_never_show_expected_values(kind, case, leaks):
 
 def test_no_hidden_case_counts_as_public():
     """Does every hidden case count as hidden, even one whose id a public case also uses?"""
-    from autograder import instructor
 
-    hidden = instructor.load("hidden_cases")
+    hidden = SOURCES.module("hidden_cases")
     if hidden is None:
         pytest.skip("no hidden cases on this machine")
     for name in TEST_NAMES:
         for case in hidden.hidden_cases(name):
-            assert not report.public(name, case.id), (name, case.id)
-    assert any(report.public(name, case.id) for name in TEST_NAMES for case in public_cases(name))
+            assert case.id not in public_ids(name, SOURCES), (name, case.id)
+    assert any(
+        case.id in public_ids(name, SOURCES) for name in TEST_NAMES for case in public_cases(name)
+    )
+
+
+def test_rendering_a_saved_result_needs_neither_torch_nor_solutions(tmp_path, root):
+    """Does rendering a saved ``<student>.json`` as text, Markdown and HTML import no torch and
+    look up no side (no ``solutions/``, no ``Sources``), and show a hidden finding as judged?"""
+    message = "Hidden case 'adam/hidden 7': your results differ from the reference's."
+    hidden = Finding("mismatch", message, "adam/hidden 7", {"step": 3, "expected": 0.5}, True)
+    saved = SubmissionResult("s", [TestResult.zero("adam", hidden)]).to_dict()
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(saved))
+    script = (
+        "import json, sys\n"
+        "from autograder import report\n"
+        "from autograder.result import SubmissionResult\n"
+        f"result = SubmissionResult.from_dict(json.loads(open({str(path)!r}).read()))\n"
+        "text = report.to_text(result) + report.to_markdown(result) + report.to_html(result)\n"
+        "assert text.count('your results differ') == 3 and '0.5' not in text, text\n"
+        "loaded = [m for m in sys.modules if m == 'torch' or m.startswith(('solutions', "
+        "'autograder.sources', 'autograder.cases', 'autograder.checks'))]\n"
+        "print(loaded)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

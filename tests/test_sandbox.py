@@ -17,6 +17,10 @@ from autograder.grade import grade, plan
 from autograder.load import read_submission
 from autograder.sandbox import Limits, Sandbox
 from autograder.sandbox.supervisor import uid_block
+from autograder.sources import Sources
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
 
 pytestmark = pytest.mark.slow
 
@@ -82,11 +86,13 @@ def graded(tmp_path_factory, root: Path) -> dict:
     for number, (name, (attack, _)) in enumerate(ATTACKS.items()):
         paths[name] = folder / f"hostile{number}.py"
         paths[name].write_text(_sgd(attack.format(**where)) + MOMENTUM)
-    planned, _ = plan(hidden=False, tests=("sgd", "momentum"))
+    planned, _ = plan(sources=SOURCES, hidden=False, tests=("sgd", "momentum"))
     sandbox = Sandbox(Limits(timeout=2.0, memory_mb=256, processes=16))
     try:
         return {
-            name: grade(read_submission(path, name), sandbox, planned, hidden=False)
+            name: grade(
+                read_submission(path, name), sandbox, planned, sources=SOURCES, hidden=False
+            )
             for name, path in paths.items()
         }
     finally:
@@ -135,11 +141,11 @@ def test_hang_while_loading_skips_only_that_definition(tmp_path):
     """Does a class body that never ends get skipped, with the other answers still graded?"""
     path = tmp_path / "hang.py"
     path.write_text(_sgd("pass") + "class Hang:\n    while True:\n        pass\n" + MOMENTUM)
-    planned, _ = plan(hidden=False, tests=("sgd", "momentum"))
+    planned, _ = plan(sources=SOURCES, hidden=False, tests=("sgd", "momentum"))
     sandbox = Sandbox(Limits(timeout=1.0))
     try:
         submission = read_submission(path)
-        result = grade(submission, sandbox, planned, hidden=False)
+        result = grade(submission, sandbox, planned, sources=SOURCES, hidden=False)
     finally:
         sandbox.close()
     assert result.test("sgd").passed and result.test("momentum").passed

@@ -21,7 +21,10 @@ from autograder.grade import judge_run, plan
 from autograder.load import read_submission
 from autograder.sandbox import Limits, Sandbox, attempt
 from autograder.sandbox.confine import disk_used
+from autograder.sources import Sources
 from tests.test_sandbox import MOMENTUM
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
 
 pytestmark = pytest.mark.slow
 
@@ -53,12 +56,12 @@ def _sgd(body: str) -> str:
 def _grade(tmp_path, source: str, limits: Limits, tests=("sgd", "momentum")):
     path = tmp_path / "student.py"
     path.write_text(source)
-    planned, _ = plan(hidden=False, tests=tests)
+    planned, _ = plan(sources=SOURCES, hidden=False, tests=tests)
     sandbox = Sandbox(limits)
     try:
         submission = read_submission(path)
         run = sandbox.run(submission, planned)
-        return judge_run(submission, run, planned, limits, hidden=False), run
+        return judge_run(submission, run, planned, limits, sources=SOURCES, hidden=False), run
     finally:
         sandbox.close()
 

@@ -9,6 +9,9 @@ import re
 import pytest
 
 from autograder.sandbox import wire
+from autograder.sources import Sources
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
 
 NAN, INF = float("nan"), float("inf")
 TRAJECTORY = [[[0.1 * t], [1.0 + t, -0.0, 2.5e-300, 3.0, 4.0], [t / 3] * 6] for t in range(4)]
@@ -132,14 +135,18 @@ def test_forged_packed_floats_in_the_channel_score_zero(tmp_path):
 
     path = tmp_path / "forger.py"
     path.write_text(FORGER)
-    planned, _ = plan(hidden=False, tests=("sgd", "momentum"))
+    planned, _ = plan(sources=SOURCES, hidden=False, tests=("sgd", "momentum"))
     sandbox = Sandbox(Limits(timeout=5.0))
     try:
-        result = grade(read_submission(path, "forger"), sandbox, planned, hidden=False)
+        result = grade(
+            read_submission(path, "forger"), sandbox, planned, sources=SOURCES, hidden=False
+        )
         path.write_text(COUNTER)
-        counted = grade(read_submission(path, "counter"), sandbox, planned, hidden=False)
+        counted = grade(
+            read_submission(path, "counter"), sandbox, planned, sources=SOURCES, hidden=False
+        )
         path.write_text(FORGER.replace("data = ", "data = b'[' * 200000 or "))
-        deep = grade(read_submission(path, "deep"), sandbox, planned, hidden=False)
+        deep = grade(read_submission(path, "deep"), sandbox, planned, sources=SOURCES, hidden=False)
     finally:
         sandbox.close()
     sgd, momentum = result.test("sgd"), result.test("momentum")

@@ -15,7 +15,10 @@ import pytest
 from autograder import engine, notebook, selfcheck
 from autograder.cards import key as answer_key
 from autograder.result import Finding, TestResult
+from autograder.sources import Sources
 from autograder.spec import BY_NAME, TEST_NAMES
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
 
 WRONG_SGD = "def sgd_step(param, grad, state, *, lr):\n    param.add_(grad, alpha=lr)\n"
 # A correct SGD step that is noisy while it runs: every kind of output a grader must swallow.
@@ -41,7 +44,7 @@ def complete_source(root: Path) -> str:
     for module in sorted((root / "solutions" / "reference").glob("[!_]*.py")):
         text = module.read_text()
         parts.append("\n".join(line for line in text.splitlines() if not line.startswith("from .")))
-    parts.append(f"FLASHCARD_ANSWERS = {answer_key.answers(answer_key.load_key())!r}")
+    parts.append(f"FLASHCARD_ANSWERS = {answer_key.answers(answer_key.load_key(SOURCES))!r}")
     return "\n\n".join(parts) + "\n"
 
 
@@ -101,7 +104,7 @@ def test_one_error_in_every_case_is_said_once():
     with pytest.raises(AssertionError) as failure:
         notebook.check("sgd", namespace_of(stub))
     message = str(failure.value)
-    cases = len(engine.expect.cases("sgd", hidden=False))
+    cases = len(engine.expect.cases("sgd", sources=SOURCES, hidden=False))
     assert message.count("write me") == 1
     assert f"The same error in {cases - 1} other cases." in message
 
@@ -182,8 +185,10 @@ def test_report_leaves_unkeyed_flashcards_to_the_instructor(monkeypatch, complet
     """Does the report show well-formed flash cards as passing, unscored, out of the total?"""
     real = engine.grade_namespace
 
-    def without_key(namespace, *, tests, hidden):
-        return [ungraded(14)] if list(tests) == ["flashcards"] else real(namespace, tests=tests)
+    def without_key(namespace, *, sources, tests, hidden):
+        if list(tests) == ["flashcards"]:
+            return [ungraded(14)]
+        return real(namespace, sources=sources, tests=tests)
 
     monkeypatch.setattr(engine, "grade_namespace", without_key)
     assert selfcheck.main(path=complete, tests=["sgd", "flashcards"]) == 0
@@ -242,10 +247,10 @@ def test_a_grader_crash_stays_in_its_test(monkeypatch, wrong_sgd):
     """Does a test whose check crashes score 0 with a message, leaving the others graded?"""
     real = engine.grade_namespace
 
-    def crashing(namespace, *, tests, hidden):
+    def crashing(namespace, *, sources, tests, hidden):
         if list(tests) == ["adam"]:
             raise KeyError("boom")
-        return real(namespace, tests=tests, hidden=hidden)
+        return real(namespace, sources=sources, tests=tests, hidden=hidden)
 
     monkeypatch.setattr(engine, "grade_namespace", crashing)
     check = selfcheck.run(wrong_sgd, ["sgd", "adam", "momentum"])

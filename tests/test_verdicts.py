@@ -16,11 +16,15 @@ import math
 import pytest
 import torch
 
-from autograder import engine, expect, instructor
+from autograder import engine, expect, judges
+from autograder.sources import Sources
 from autograder.spec import BY_NAME
 from solutions.reference import adam_step
 
-SCOPES = [False, True] if instructor.load("hidden_cases") is not None else [False]
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
+
+SCOPES = [False, True] if SOURCES.module("hidden_cases") is not None else [False]
 
 
 # --- Step functions -------------------------------------------------------------------------------
@@ -234,9 +238,9 @@ CORRECT = [
 @pytest.mark.parametrize("hidden", SCOPES, ids=lambda hidden: "hidden" if hidden else "public")
 def test_correct_variant_gets_full_marks(test_name, answer, hidden):
     """Does this correct implementation, written another way, score full marks with no finding?"""
-    cases = expect.cases(test_name, hidden=hidden)
+    cases = expect.cases(test_name, sources=SOURCES, hidden=hidden)
     observations = engine.run_test(test_name, {BY_NAME[test_name].answer: answer}, cases)
-    result = engine.judge(test_name, cases, observations, hidden=hidden)
+    result = judges.verdict(BY_NAME[test_name], cases, observations, sources=SOURCES, hidden=hidden)
     assert result.feedback == "All cases match the reference."
     assert result.passed and result.score == BY_NAME[test_name].points
 

@@ -17,18 +17,18 @@ import sys
 import time
 from pathlib import Path
 
-from .. import instructor
+from ..sources import Sources
 from . import key as answer_key
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "flashcards"
 
 
-def draw_decks(out: Path, key: dict) -> list[Path]:
+def draw_decks(out: Path, key: dict, sources: Sources) -> list[Path]:
     """Draw every card of ``key`` into ``out``; remove stale cards there; return the files."""
     from ..surfaces import DEMOS
     from . import canvas, paths, rules
 
-    reference = instructor.reference_namespace()
+    reference = sources.reference_namespace()
     if reference is None:
         raise RuntimeError("Drawing the path cards needs the reference solutions (solutions/).")
     out.mkdir(parents=True, exist_ok=True)
@@ -58,7 +58,8 @@ def main(*, out: Path | None = None) -> int:
 
     Returns 0 on success, 1 where the key or the reference solutions are missing.
     """
-    key = answer_key.load_key()
+    sources = Sources.discover()
+    key = answer_key.load_key(sources)
     if key is None:
         print(
             f"No answer key: the cards are drawn on the instructor's side, from "
@@ -67,7 +68,7 @@ def main(*, out: Path | None = None) -> int:
         )
         return 1
     start = time.perf_counter()
-    written = draw_decks(ASSETS if out is None else out, key)
+    written = draw_decks(ASSETS if out is None else out, key, sources)
     if out is None:
         write_manifest(key)
     elapsed = time.perf_counter() - start

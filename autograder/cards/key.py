@@ -23,12 +23,12 @@ import json
 import random
 from pathlib import Path
 
-from .. import instructor
+from ..sources import KEY_FILE as KEY_FILE  # re-exported: the key's file name in solutions/
+from ..sources import Sources
 from ..spec import ALGORITHMS
 
 DECKS = ("rules", "paths")
 PREFIX = {"rules": "rule", "paths": "path"}
-KEY_FILE = "flashcard_key.json"
 MANIFEST = Path(__file__).resolve().parents[1] / "data" / "flashcards.json"
 
 # No look-alike characters (0/o, 1/l/i), no vowels: no token can spell a word; and none may hold
@@ -38,15 +38,9 @@ TOKEN_LENGTH = 4
 HINTS = ("gd", "rms")
 
 
-def key_path() -> Path | None:
-    """Where the key lives, or None on a student's machine."""
-    folder = instructor.solutions_dir()
-    return None if folder is None else folder / KEY_FILE
-
-
-def load_key() -> dict | None:
-    """The answer key, or None where there is no ``solutions/`` folder."""
-    path = key_path()
+def load_key(sources: Sources) -> dict | None:
+    """The answer key, or None on a student's side (no ``solutions/`` folder)."""
+    path = sources.key_path()
     if path is None or not path.is_file():
         return None
     key = json.loads(path.read_text())

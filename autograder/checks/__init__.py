@@ -1,12 +1,39 @@
-"""One module per kind of check; each provides ``public_cases(test)``, ``run(answer, case)`` (in the
-sandbox, plain data out) and ``judge(test, cases, observations, expected)`` (findings out).
-
-``KINDS`` maps a ``TestSpec.kind`` to its module: a new kind of check is one module and one entry.
+"""The kinds of check, one module each, and ``KINDS``: the table that maps a ``TestSpec.kind`` to
+its ``CheckKind`` (``checks.kind``: the interface, optional hooks included). A new kind of check
+is one module and one row here.
 """
 
 from . import descent, flashcards, optimizers, step
+from .kind import CheckKind
 
-KINDS = {
-    module.KIND: module
-    for module in (step, descent, optimizers.MY_SGD, optimizers.MY_ADAM, flashcards)
+KINDS: dict[str, CheckKind] = {
+    kind.name: kind
+    for kind in (
+        CheckKind(
+            step.KIND,
+            step.public_cases,
+            step.run,
+            step.judge,
+            prepare=step.prepare,
+            adopt=step.adopt,
+        ),
+        CheckKind(descent.KIND, descent.public_cases, descent.run, descent.judge),
+        CheckKind(
+            "my_sgd", optimizers.public_sgd_cases, optimizers.run_my_sgd, optimizers.judge_my_sgd
+        ),
+        CheckKind(
+            "my_adam",
+            optimizers.public_adam_cases,
+            optimizers.run_my_adam,
+            optimizers.judge_my_adam,
+        ),
+        CheckKind(
+            flashcards.KIND,
+            flashcards.public_cases,
+            flashcards.run,
+            flashcards.judge,
+            score=flashcards.score,
+            expected=flashcards.expected,
+        ),
+    )
 }

@@ -33,8 +33,10 @@ import torch
 
 from ..compare import DTYPES
 from ..result import Finding
+from ..spec import TestSpec
 from . import tripwire
 from .common import MAX_REPR, describe_error, error_finding, flat, normal
+from .kind import Observation
 
 KIND = "descent"
 C_ITERATE = 16.0
@@ -156,7 +158,7 @@ def public_cases(test: str = "gradient_descent") -> list[DescentCase]:
     ]
 
 
-def run(gradient_descent, case: DescentCase) -> dict:
+def run(gradient_descent: Callable[..., object], case: DescentCase) -> Observation:
     """Call ``gradient_descent`` once and record what it did.
 
     Returns:
@@ -249,7 +251,12 @@ def _mismatch(case: DescentCase, got: torch.Tensor, want: torch.Tensor) -> Findi
     return Finding("mismatch", message, case.id, details)
 
 
-def judge(test, cases, observations, expected) -> list[Finding]:
+def judge(
+    test: TestSpec,
+    cases: list[DescentCase],
+    observations: list[Observation],
+    expected: list[Observation],
+) -> list[Finding]:
     """Findings for ``gradient_descent``: one per failing case, plus ``x0`` being modified."""
     findings = []
     for case, got, want in zip(cases, observations, expected):

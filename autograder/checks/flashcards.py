@@ -26,7 +26,9 @@ from typing import cast
 
 from ..cards import key as answer_key
 from ..result import Finding
-from ..spec import ALGORITHMS
+from ..sources import Sources
+from ..spec import ALGORITHMS, TestSpec
+from .kind import Observation
 
 KIND = "flashcards"
 ANSWER = "FLASHCARD_ANSWERS"
@@ -119,9 +121,9 @@ def public_cases(test: str) -> list[FlashcardCase]:
     return [FlashcardCase("flashcards", tuple(answer_key.card_ids()))]
 
 
-def expected(case_list: list[FlashcardCase]) -> list[dict]:
-    """The key and the reveal setting (instructor side); ``key`` is None on a student's machine."""
-    key = answer_key.load_key()
+def expected(case_list: list[FlashcardCase], sources: Sources) -> list[Observation]:
+    """The key and the reveal setting (instructor side); ``key`` is None on a student's side."""
+    key = answer_key.load_key(sources)
     answers = None if key is None else answer_key.answers(key)
     reveal = bool(key and key.get("reveal_answers", False))
     return [{"case": case.id, "key": answers, "reveal": reveal} for case in case_list]
@@ -144,7 +146,7 @@ def _shown(value: object) -> str:
     return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
-def run(answer: object, case: FlashcardCase) -> dict:
+def run(answer: object, case: FlashcardCase) -> Observation:
     """The student's answers as plain data: ``pairs`` of exact strings and ``problems``.
 
     Returns ``{"refused": sentence}`` when ``answer`` is not a dict or is far too big.
@@ -273,7 +275,12 @@ def right_cards(reading: Reading, key: dict[str, str]) -> list[str]:
     return [card for card, algorithm in key.items() if reading.answers.get(card) == algorithm]
 
 
-def judge(test, cases, observations, expected) -> list[Finding]:
+def judge(
+    test: TestSpec,
+    cases: list[FlashcardCase],
+    observations: list[Observation],
+    expected: list[Observation],
+) -> list[Finding]:
     """What counts and what does not; with the key, which cards are right."""
     case, observation, want = cases[0], observations[0], expected[0]
     reading = read(case, observation)
@@ -316,7 +323,12 @@ def _ungraded(reading: Reading, case: FlashcardCase) -> Finding:
     )
 
 
-def score(findings, cases, observations, expected) -> float:
+def score(
+    findings: list[Finding],
+    cases: list[FlashcardCase],
+    observations: list[Observation],
+    expected: list[Observation],
+) -> float:
     """The fraction of cards matched correctly (0 where there is no key to check against)."""
     key = expected[0].get("key")
     if not key:

@@ -26,14 +26,15 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Callable
-from types import SimpleNamespace
 
 import torch
 from torch.optim.adam import _single_tensor_adam
 
 from ..result import Finding
+from ..spec import TestSpec
 from . import adam_api, tripwire
 from .common import MAX_REPR
+from .kind import Observation
 from .training import TrainCase, constructor_kwargs, judge_cases, new_observation, train
 from .training import trajectory_mismatch as trajectory_mismatch  # re-exported for diagnose
 
@@ -56,7 +57,7 @@ def _skip_dynamo_import() -> None:
             setattr(function, "__dynamo_disable", function)
 
 
-def run_my_sgd(MySGD, case: TrainCase) -> dict:
+def run_my_sgd(MySGD: type, case: TrainCase) -> Observation:
     """Train with the student's ``MySGD``; plain data out (see ``_train``)."""
     observation = new_observation(MySGD)
     with tripwire.watching(MySGD) as observation["forbidden"]:
@@ -136,7 +137,7 @@ def _defaults(MyAdam) -> dict:
     return found
 
 
-def run_my_adam(MyAdam, case: TrainCase) -> dict:
+def run_my_adam(MyAdam: type, case: TrainCase) -> Observation:
     """Train with the student's ``MyAdam``, ``adam_step`` replaced by the shim; plain data out."""
     _skip_dynamo_import()
     observation = new_observation(MyAdam)
@@ -170,7 +171,12 @@ def _class_finding(kind: str, message: str, details: dict | None = None) -> Find
     return Finding(kind, message, None, details or {})
 
 
-def judge_my_sgd(test, cases, observations, expected) -> list[Finding]:
+def judge_my_sgd(
+    test: TestSpec,
+    cases: list[TrainCase],
+    observations: list[Observation],
+    expected: list[Observation],
+) -> list[Finding]:
     """Findings for ``MySGD``: the class itself, then one per failing case, then a note (not
     scored) when ``step()`` fails on a parameter without a gradient."""
     first = observations[0] if observations else {}
@@ -198,7 +204,12 @@ def judge_my_sgd(test, cases, observations, expected) -> list[Finding]:
     return findings
 
 
-def judge_my_adam(test, cases, observations, expected) -> list[Finding]:
+def judge_my_adam(
+    test: TestSpec,
+    cases: list[TrainCase],
+    observations: list[Observation],
+    expected: list[Observation],
+) -> list[Finding]:
     """Findings for ``MyAdam``: the class itself, then one per failing case."""
     first = observations[0] if observations else {}
     class_findings = []
@@ -268,19 +279,3 @@ def public_adam_cases(test: str = "my_adam") -> list[TrainCase]:
             frozen=True,
         ),
     ]
-
-
-MY_SGD = SimpleNamespace(
-    KIND="my_sgd",
-    CASE=TrainCase,
-    public_cases=public_sgd_cases,
-    run=run_my_sgd,
-    judge=judge_my_sgd,
-)
-MY_ADAM = SimpleNamespace(
-    KIND="my_adam",
-    CASE=TrainCase,
-    public_cases=public_adam_cases,
-    run=run_my_adam,
-    judge=judge_my_adam,
-)

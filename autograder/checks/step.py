@@ -11,6 +11,7 @@ from __future__ import annotations
 import array
 import math
 import random
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -19,8 +20,10 @@ import torch
 from .. import compare
 from ..compare import DTYPES
 from ..result import Finding
+from ..spec import TestSpec
 from . import tripwire
 from .common import MAX_REPR, describe_error, error_finding, flat, normal
+from .kind import Observation
 
 KIND = "step"
 
@@ -194,7 +197,7 @@ def public_cases(test: str) -> list[StepCase]:
     return step_cases(test, PUBLIC_STEP_HYPERS[test], seed=seed)
 
 
-def run(step_fn, case: StepCase) -> dict:
+def run(step_fn: Callable[..., object], case: StepCase) -> Observation:
     """Call ``step_fn`` on every parameter of ``case`` in turn, ``case.steps`` times.
 
     Returns:
@@ -262,7 +265,12 @@ def _grad_when(modified: dict) -> str:
     )
 
 
-def judge(test, cases, observations, expected) -> list[Finding]:
+def judge(
+    test: TestSpec,
+    cases: list[StepCase],
+    observations: list[Observation],
+    expected: list[Observation],
+) -> list[Finding]:
     """Findings for a step function, first failing case first."""
     findings = []
     for case, got, want in zip(cases, observations, expected):

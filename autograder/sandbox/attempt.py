@@ -341,8 +341,8 @@ def _prepared(tests: list[PlannedTest]) -> dict[str, dict]:
     prepared: dict[str, dict] = {}
     for test in tests:
         kind = KINDS[BY_NAME[test.name].kind]
-        if hasattr(kind, "prepare"):
-            prepared.setdefault(kind.KIND, {}).update(kind.prepare(test.cases))
+        if kind.prepare is not None:
+            prepared.setdefault(kind.name, {}).update(kind.prepare(test.cases))
     return prepared
 
 

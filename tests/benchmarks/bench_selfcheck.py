@@ -28,7 +28,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from autograder import expect  # noqa: E402
+from autograder.sources import Sources  # noqa: E402
 from tests.test_selfcheck import complete_source  # noqa: E402
+
+SOURCES = Sources.discover()  # this checkout: the instructor's side
+
 
 ASSIGNMENT = "optimisation"
 IGNORE = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc")
@@ -39,7 +43,7 @@ def student_layout(folder: Path) -> tuple[Path, dict]:
     shutil.copytree(ROOT / "autograder", folder / "autograder", ignore=IGNORE)
     public = folder / "autograder" / "data" / expect.PUBLIC_DATA.name
     if not public.exists():
-        expect.build_public_data(public)
+        expect.build_public_data(SOURCES, public)
     assignment = folder / "assignments" / ASSIGNMENT
     shutil.copytree(ROOT / "solutions" / ASSIGNMENT, assignment, ignore=IGNORE)
     env = {**os.environ, "AUTOGRADER_SOLUTIONS": str(folder / "no-solutions-here")}
