@@ -1,5 +1,5 @@
 """``python -m autograder``: the same commands as the ``autograder`` script."""
 
-from .cli import main
+from autograder.cli import main
 
 main()

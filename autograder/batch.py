@@ -24,27 +24,19 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from . import (
-    classpage,
-    classview,
-    defaults,
-    filenames,
-    gradebook,
-    paths,
-    picture,
-    report,
-    shard,
-)
-from .filenames import readable_id
-from .files import write_atomic
-from .flags import escape_hatches
-from .grade import judge_run, plan, shim_rerun, with_fresh
-from .load import Submission, read_submission
-from .result import Finding, SubmissionResult, TestResult
-from .sandbox import Limits, Run, Sandbox
-from .sandbox.confine import can_confine
-from .sources import Sources
-from .spec import TEST_NAMES
+from autograder import defaults
+from autograder.course import shard
+from autograder.files import write_atomic
+from autograder.loading.load import Submission, read_submission
+from autograder.reports import classpage, classview, filenames, gradebook, paths, picture, report
+from autograder.reports.filenames import readable_id
+from autograder.reports.flags import escape_hatches
+from autograder.reports.result import Finding, SubmissionResult, TestResult
+from autograder.sandbox import Limits, Run, Sandbox
+from autograder.sandbox.confine import can_confine
+from autograder.spec import TEST_NAMES
+from autograder.verdict.grade import judge_run, plan, shim_rerun, with_fresh
+from autograder.verdict.sources import Sources
 
 SUFFIXES = (".ipynb", ".py")
 IGNORED_FOLDERS = {".ipynb_checkpoints", "__pycache__", ".git"}
@@ -153,7 +145,7 @@ def main(
     budget: float = defaults.BUDGET,
 ) -> int:
     """Grade every submission under ``paths`` into ``out``; 0 when every one was graded. With
-    ``part=(K, N)``, only the students of shard K of N (``autograder.shard``).
+    ``part=(K, N)``, only the students of shard K of N (``autograder.course.shard``).
 
     Refuses (exit 3) where submissions cannot be confined to their files, unless ``unconfined``.
     """
@@ -403,6 +395,6 @@ def _gradescope(results: list[SubmissionResult], out: Path, seconds: float) -> N
     if len(results) != 1:
         print("--format gradescope writes one results.json: give one submission.", file=sys.stderr)
         return
-    from . import gradescope
+    from autograder.reports import gradescope
 
     gradescope.write_results(results[0], out / "results.json", execution_time=seconds)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+from autograder import PACKAGE_DIR
 
 # The student's part of the package, by file. Each line says who needs it.
 STUDENT_MODULES: tuple[str, ...] = (
@@ -27,32 +27,35 @@ STUDENT_MODULES: tuple[str, ...] = (
     "defaults.py",  # the `grade` command's defaults, which the CLI shows
     "selfcheck.py",  # `check` and the assignment's pytest
     "notebook.py",  # the notebook's test cells: check(name, globals())
-    "load.py",  # reads the notebook's answer cells for the self-check
-    "needed.py",  # keeps only the code the answers need (the self-check starts fast)
-    "syntax.py",  # reads code without running it (load and needed)
-    "engine.py",  # grade_namespace
+    "loading/load.py",  # reads the notebook's answer cells for the self-check
+    "loading/needed.py",  # keeps only the code the answers need (the self-check starts fast)
+    "loading/syntax.py",  # reads code without running it (load and needed)
+    "verdict/engine.py",  # grade_namespace
     "spec.py",
-    "cases.py",
+    "verdict/cases.py",
     "checks/__init__.py",
+    "verdict/__init__.py",
+    "reports/__init__.py",
+    "loading/__init__.py",
     "checks/*.py",  # every kind of check runs on the student's side (public cases)
     "cards/key.py",  # the public list of card ids (the key itself is read from solutions/ only)
     "cards/paths.py",  # draws a surface and a path (sketch); which card uses which surface is
     "cards/canvas.py",  # in the key only (solutions/), so these hold no answer
     "fonts/DejaVuSans.ttf",  # the cards' and sketches' font, with its licence
     "fonts/LICENSE_DEJAVU",
-    "runner.py",
-    "judges.py",
-    "compare.py",
-    "expect.py",  # the student side reads data/public_expectations.json
-    "sources.py",  # which side this is: "no solutions/ here", so hidden cases are refused
-    "result.py",
-    "observations.py",  # what a complete observation is (the judges check every one)
-    "report.py",  # feedback text
+    "checks/runner.py",
+    "verdict/judges.py",
+    "verdict/compare.py",
+    "verdict/expect.py",  # the student side reads data/public_expectations.json
+    "verdict/sources.py",  # which side this is: "no solutions/ here", so hidden cases are refused
+    "reports/result.py",
+    "verdict/observations.py",  # what a complete observation is (the judges check every one)
+    "reports/report.py",  # feedback text
     "files.py",  # writes the self-check's reports atomically
-    "diagnose.py",  # names a known mistake (its catalogue stays in solutions/)
+    "verdict/diagnose.py",  # names a known mistake (its catalogue stays in solutions/)
     "floats.py",  # lists of floats packed in JSON (the public mistakes; the sandbox's wire)
-    "profile.py",  # says under which conditions a step function differs, when nothing is named
-    "absent.py",  # why an answer is missing, in one line
+    "verdict/profile.py",  # when nothing is named: under which conditions it differs
+    "verdict/absent.py",  # why an answer is missing, in one line
     "surfaces.py",  # the 2-D loss surfaces of the "sketch the paths" challenge
     "sketch.py",  # draws the student's paths on them
     "data/public_expectations.json",
@@ -76,13 +79,13 @@ REQUIRED_MODULES = ("__init__.py", "selfcheck.py", "notebook.py", "data/public_e
 INSTRUCTOR_ONLY = (
     "cards/__init__.py",
     "cards/rules.py",
-    "authoring.py",
+    "course/authoring.py",
     "batch.py",
-    "grade.py",
+    "verdict/grade.py",
     "sandbox/*",
-    "gradebook.py",
-    "gradescope.py",
-    "release.py",
+    "reports/gradebook.py",
+    "reports/gradescope.py",
+    "course/release.py",
 )
 
 

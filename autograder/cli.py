@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from . import defaults
+from autograder import defaults
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,10 +73,10 @@ def grade(
     paths, out, formats, jobs, force, public_only, timeout, memory, unconfined, part, budget
 ) -> None:
     """Grade notebooks, .py files, or folders of them (nbgrader's submitted/ layout included)."""
-    from . import forkserver
+    from autograder.sandbox import forkserver
 
     forkserver.start()  # the sandbox imports torch there while the next line imports it here
-    from . import batch
+    from autograder import batch
 
     raise SystemExit(
         batch.main(
@@ -96,7 +96,7 @@ def grade(
 
 
 def _shard(value: str | None) -> tuple[int, int] | None:
-    from .shard import parse
+    from autograder.course.shard import parse
 
     try:
         return None if value is None else parse(value)
@@ -116,7 +116,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 )
 def merge(folders, out) -> None:
     """Merge the folders of `grade --shard K/N` (all N of them) into one gradebook."""
-    from . import shard
+    from autograder.course import shard
 
     raise SystemExit(shard.merge(folders=list(folders), out=out))
 
@@ -126,7 +126,7 @@ def merge(folders, out) -> None:
 @click.option("--test", "tests", multiple=True, help="Check only this test (repeatable).")
 def check(path, tests) -> None:
     """Self-check a notebook or .py file on the public cases."""
-    from . import selfcheck
+    from autograder import selfcheck
 
     raise SystemExit(selfcheck.main(path=path, tests=list(tests) or None))
 
@@ -135,7 +135,7 @@ def check(path, tests) -> None:
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Folder for the cards.")
 def cards(out) -> None:
     """Draw the flash cards into assets/flashcards/ (instructor side)."""
-    from . import cards as flashcards
+    from autograder import cards as flashcards
 
     raise SystemExit(flashcards.main(out=out))
 
@@ -145,7 +145,7 @@ def cards(out) -> None:
 def sync(check_only) -> None:
     """Regenerate what is derived from the reference solutions (instructor side): the solution
     notebook's answer cells and the public expectations."""
-    from . import authoring
+    from autograder.course import authoring
 
     raise SystemExit(authoring.main(check=check_only))
 
@@ -154,6 +154,6 @@ def sync(check_only) -> None:
 @click.option("--out", type=click.Path(path_type=Path), default=Path("dist"), show_default=True)
 def bundle(out) -> None:
     """Build the student bundle and the Gradescope autograder zip (instructor side)."""
-    from . import release
+    from autograder.course import release
 
     raise SystemExit(release.main(out=out))

@@ -29,8 +29,8 @@ import sys
 import warnings
 from collections.abc import Iterator
 
-from .result import TestResult
-from .spec import BY_NAME, TEST_NAMES
+from autograder.reports.result import TestResult
+from autograder.spec import BY_NAME, TEST_NAMES
 
 # How many distinct warnings a failure message quotes.
 MAX_WARNINGS = 3
@@ -60,7 +60,7 @@ def check(name: str, namespace: dict, *, hidden: bool = False) -> float | None:
             f"{name}: 0/{test.points:g} points.\n`{test.answer}` is not defined. Write it in its "
             f"answer cell (grade_id `{test.answer}`) and run that cell before this one."
         )
-    from .sources import Sources
+    from autograder.verdict.sources import Sources
 
     sources = Sources.discover()  # each cell asks: the notebook may have moved since
     if hidden and not sources.instructor:
@@ -69,8 +69,8 @@ def check(name: str, namespace: dict, *, hidden: bool = False) -> float | None:
             "(set $AUTOGRADER_SOLUTIONS to it, or grade from a checkout of the course repository)."
         )
 
-    from .checks import KINDS  # torch and the checks load on first use, not on import
-    from .engine import grade_namespace
+    from autograder.checks import KINDS  # torch and the checks load on first use, not on import
+    from autograder.verdict.engine import grade_namespace
 
     with silenced() as caught:
         (result,) = grade_namespace(namespace, sources=sources, tests=[name], hidden=hidden)
@@ -107,7 +107,7 @@ def _message(result, caught: list[warnings.WarningMessage]) -> str:
 def feedback_text(result: TestResult) -> str:
     """The findings as the batch grader's text report words them (``report.test_text``: the same
     exception in several cases said once)."""
-    from .report import test_text
+    from autograder.reports.report import test_text
 
     return test_text(result)
 

@@ -19,11 +19,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import absent
-from .notebook import awaiting_key, feedback_text, silenced
-from .result import Finding, TestResult
-from .sources import Sources
-from .spec import ANSWER_NAMES, BY_NAME, TEST_NAMES
+from autograder.notebook import awaiting_key, feedback_text, silenced
+from autograder.reports.result import Finding, TestResult
+from autograder.spec import ANSWER_NAMES, BY_NAME, TEST_NAMES
+from autograder.verdict import absent
+from autograder.verdict.sources import Sources
 
 INDENT = "      "
 
@@ -73,9 +73,9 @@ def run(path: Path, tests: list[str] | None = None, *, sources: Sources | None =
     """Load ``path`` and grade it on the public cases, silently (the student's prints and warnings
     do not mix with the report); on the side ``sources``, by default the one this process is on
     (``Sources.discover``)."""
-    from .engine import grade_namespace
-    from .load import load_submission, namespace_from
-    from .needed import needed_only
+    from autograder.loading.load import load_submission, namespace_from
+    from autograder.loading.needed import needed_only
+    from autograder.verdict.engine import grade_namespace
 
     sources = sources or Sources.discover()
     submission = load_submission(Path(path))

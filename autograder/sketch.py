@@ -18,8 +18,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 
-from .cards.paths import draw_path, draw_surface
-from .surfaces import DEMOS, SURFACES, demo_path
+from autograder.cards.paths import draw_path, draw_surface
+from autograder.surfaces import DEMOS, SURFACES, demo_path
 
 COLOURS = ("#c0392b", "#2471a3", "#229954", "#d68910", "#7d3c98", "#17a589", "#566573")
 BY_ANSWER = {demo.answer: algorithm for algorithm, demo in DEMOS.items()}

@@ -1,4 +1,4 @@
 """The instructor's side: reference solutions, hidden cases, mistakes and the answer key.
 
-Nothing in this folder ships to students (see ``autograder.release``).
+Nothing in this folder ships to students (see ``autograder.course.release``).
 """

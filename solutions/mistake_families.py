@@ -6,7 +6,7 @@
   passed"); Adam's step count stuck or two ahead; the learning rate applied twice (lr²) or not at
   all; one state shared by every parameter.
 * Compound rows: two single mistakes at once, for the pairs seen in real submissions. Their id
-  joins the two ids with ``+``; ``autograder.diagnose`` tries them only when no single row
+  joins the two ids with ``+``; ``autograder.verdict.diagnose`` tries them only when no single row
   matches, and names both.
 """
 

@@ -1,14 +1,14 @@
 r"""The catalogue of common mistakes, as data: one row per mistake, with the wrong implementation
 that makes it.
 
-``autograder.diagnose`` runs every variant through the same runner as the student's code and, when a
+``verdict.diagnose`` runs every variant through the same runner as the student's code and, when a
 failing submission behaves exactly like a variant on every case, names the mistake first in the
 feedback ("Your `adam_step` behaves like Adam without bias correction. Divide m by ...").
 ``tests/test_mistakes.py`` proves every row scores 0 and is named as itself, and that the reference
 is named as no mistake. Parametric rows (a hyperparameter hard-coded at a value, a step count stuck)
 and compound rows (two mistakes at once) are built in ``solutions/mistake_families.py``. A mistake
 that makes every value NaN (Adam's step count starting at 0: 1 − β⁰ = 0) is no row: any NaN would
-match it (``param.fill_(nan)`` too); ``autograder.profile`` says what NaN from the first step
+match it (``param.fill_(nan)`` too); ``verdict.profile`` says what NaN from the first step
 usually means instead. Variants are built from the reference by the combinators and families of
 ``solutions/variants.py``, never by copying a whole function.
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from autograder import engine
-from autograder.result import Finding, TestResult
-from autograder.sources import Sources
+from autograder.reports.result import Finding, TestResult
+from autograder.verdict import engine
+from autograder.verdict.sources import Sources
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side
 

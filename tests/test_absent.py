@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from autograder.absent import explain, stops
+from autograder.verdict.absent import explain, stops
 
 SYNTAX = (
     "cell 17 (grade_id nesterov_step): syntax error (line 4: invalid syntax); the rest of the "

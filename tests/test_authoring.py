@@ -1,6 +1,6 @@
 """The solution notebook against its sources of truth, and what nbgrader's stubs leave of it.
 
-``autograder.authoring`` regenerates the notebook's answer cells from ``solutions/reference`` and
+``course.authoring`` regenerates the notebook's answer cells from ``solutions/reference`` and
 its test cells from ``autograder.spec``; these tests fail whenever the committed notebook drifts.
 """
 
@@ -18,8 +18,8 @@ import torch
 from nbgrader.preprocessors import ClearSolutions
 from traitlets.config.loader import PyFileConfigLoader
 
-from autograder import authoring
 from autograder.checks.step import PUBLIC_STEP_HYPERS
+from autograder.course import authoring
 from autograder.spec import BY_NAME, TESTS
 
 FLASHCARDS = authoring.FLASHCARD_ANSWER

@@ -17,7 +17,8 @@ import pytest
 from browser import Browser, executable
 from PIL import Image
 
-from autograder import batch, classview
+from autograder import batch
+from autograder.reports import classview
 
 pytestmark = pytest.mark.slow
 

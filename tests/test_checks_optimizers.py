@@ -16,9 +16,10 @@ import pytest
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from autograder import batch, compare, expect
+from autograder import batch
 from autograder.checks import optimizers, training
-from autograder.sources import Sources
+from autograder.verdict import compare, expect
+from autograder.verdict.sources import Sources
 from solutions.hidden_cases import hidden_cases
 from tests.helpers_engine import first, grade, namespace_of
 
@@ -346,7 +347,7 @@ def test_a_wrong_adam_step_does_not_sink_my_adam():
     """Does a correct MyAdam pass when the submission's adam_step is wrong (tests are separate)?"""
     broken = "def adam_step(param, grad, state, *, lr, beta1, beta2, eps):\n    param.sub_(lr)\n"
     namespace = namespace_of(broken + ADAM_CLASS)
-    from autograder import engine
+    from autograder.verdict import engine
 
     adam, my_adam = engine.grade_namespace(
         namespace, sources=SOURCES, tests=["adam", "my_adam"], hidden=True
@@ -511,8 +512,8 @@ def test_loss_and_backward_run_only_exact_elementwise_operations():
 THREADS_PROBE = """
 import json, sys, torch
 torch.set_num_threads(int(sys.argv[1]))
-from autograder import expect
-from autograder.sources import Sources
+from autograder.verdict import expect
+from autograder.verdict.sources import Sources
 sources = Sources.discover()
 out = {}
 for test in ("my_sgd", "my_adam"):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder import compare
+from autograder.verdict import compare
 
 SHAPES = st.lists(
     st.sampled_from([(), (1,), (3,), (2, 2), (2, 3), (4, 1)]), min_size=1, max_size=4

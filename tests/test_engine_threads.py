@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import torch
 
-from autograder import engine
-from autograder.sources import Sources
+from autograder.verdict import engine
+from autograder.verdict.sources import Sources
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autograder.flags import HATCHES, escape_hatches
+from autograder.reports.flags import HATCHES, escape_hatches
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 USES = {
     "frame introspection": "frame = sys._getframe(1).f_back",
     "garbage-collector walk": "objs = gc.get_objects()",
-    "sys.modules edits": "sys.modules['autograder.engine'].run_test = f",
+    "sys.modules edits": "sys.modules['autograder.verdict.engine'].run_test = f",
     "torch's dispatcher": "torch.ops.aten._fused_adam_.tensor_lr(...)",
     "torch.optim internals": "torch.optim._functional.adam(...)",
     "ctypes": "import ctypes",

@@ -12,9 +12,9 @@ import pytest
 
 from autograder.cards import key as answer_key
 from autograder.checks import KINDS, flashcards
-from autograder.engine import grade_namespace
-from autograder.sources import Sources
 from autograder.spec import ALGORITHMS, BY_NAME
+from autograder.verdict.engine import grade_namespace
+from autograder.verdict.sources import Sources
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side
 

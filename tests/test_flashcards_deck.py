@@ -16,9 +16,9 @@ from autograder import cards
 from autograder.cards import key as answer_key
 from autograder.cards import rules
 from autograder.checks.flashcards import ALIASES
-from autograder.sources import Sources
 from autograder.spec import ALGORITHMS
 from autograder.surfaces import DEMOS, SURFACES, demo_path
+from autograder.verdict.sources import Sources
 from solutions import reference
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from autograder import floats
-from autograder.diagnose import STORAGE
+from autograder.verdict.diagnose import STORAGE
 
 NAN, INF = float("nan"), float("inf")
 

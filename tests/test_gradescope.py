@@ -16,11 +16,12 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from autograder import gradescope, judges, report
-from autograder.cases import public_ids
-from autograder.result import Finding, SubmissionResult, TestResult
-from autograder.sources import Sources
+from autograder.reports import gradescope, report
+from autograder.reports.result import Finding, SubmissionResult, TestResult
 from autograder.spec import MAX_SCORE, TEST_NAMES
+from autograder.verdict import judges
+from autograder.verdict.cases import public_ids
+from autograder.verdict.sources import Sources
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side
 
@@ -307,11 +308,11 @@ def _updates(observation: dict) -> set[str]:
 def test_hidden_cases_leak_nothing_into_results_json(root):
     """Graded on hidden cases, does results.json hold no hidden expected value and no line of
     the reference code?"""
-    from autograder import engine
+    from autograder.verdict import engine
 
     if SOURCES.module("hidden_cases") is None:
         pytest.skip("no hidden cases on this machine")
-    from autograder import expect
+    from autograder.verdict import expect
 
     names = ("sgd", "rmsprop", "adam")
     tests = engine.grade_namespace(_buggy_namespace(), sources=SOURCES, tests=names, hidden=True)

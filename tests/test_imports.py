@@ -15,7 +15,7 @@ import ast
 from collections import Counter
 from pathlib import Path
 
-from autograder.syntax import module_name
+from autograder.loading.syntax import module_name
 
 PACKAGE = Path(__file__).resolve().parents[1] / "autograder"
 

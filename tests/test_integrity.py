@@ -25,10 +25,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autograder import cases as case_table
-from autograder import engine, expect, judges
-from autograder.sources import SECRET_NAME, Sources
 from autograder.spec import BY_NAME
+from autograder.verdict import cases as case_table
+from autograder.verdict import engine, expect, judges
+from autograder.verdict.sources import SECRET_NAME, Sources
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side
 
@@ -325,9 +325,9 @@ def test_a_broken_adam_step_does_not_sink_my_adam_in_the_sandbox(tmp_path):
     """In the sandbox, does a MyAdam that reuses a broken adam_step still get full marks (run a
     second time beside the shim, in a child of its own), while adam_step scores 0; and does a
     correct submission need no second child (its my_adam passes with its own adam_step)?"""
-    from autograder.grade import grade, plan
-    from autograder.load import read_submission
+    from autograder.loading.load import read_submission
     from autograder.sandbox import Limits, Sandbox
+    from autograder.verdict.grade import grade, plan
 
     planned, _ = plan(sources=SOURCES, hidden=False, tests=("adam", "my_adam"))
     sandbox = Sandbox(Limits(timeout=15.0))

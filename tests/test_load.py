@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from autograder import load, needed
-from autograder.syntax import parse
+from autograder.loading import load, needed
+from autograder.loading.syntax import parse
 
 PY_CASES = [
     # (question, source, names that must be defined, names that must not run or exist)

@@ -14,10 +14,10 @@ import math
 
 import pytest
 
-from autograder import diagnose, engine, expect, judges
-from autograder.result import Finding
-from autograder.sources import Sources
+from autograder.reports.result import Finding
 from autograder.spec import BY_NAME
+from autograder.verdict import diagnose, engine, expect, judges
+from autograder.verdict.sources import Sources
 from solutions import mistakes, reference, variant_loops, variants
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side
@@ -205,7 +205,7 @@ def test_self_check_without_solutions_names_the_mistake(tmp_path, root):
 
     script = (
         "from autograder import engine\n"
-        "from autograder.sources import Sources\n"
+        "from autograder.verdict.sources import Sources\n"
         "sources = Sources.discover()\n"
         "assert not sources.instructor\n"
         "def adam_step(param, grad, state, *, lr, beta1, beta2, eps):\n"

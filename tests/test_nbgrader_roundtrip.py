@@ -22,9 +22,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.load import load_submission
-from autograder.sources import Sources
+from autograder.loading.load import load_submission
 from autograder.spec import BY_NAME, TEST_NAMES
+from autograder.verdict.sources import Sources
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side
 

@@ -1,4 +1,4 @@
-"""The self-check's diet (``autograder.needed``): only the code the answers reach runs."""
+"""The self-check's diet (``autograder.loading.needed``): only the code the answers reach runs."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from autograder.load import load_submission, namespace_from
-from autograder.needed import needed_only
+from autograder.loading.load import load_submission, namespace_from
+from autograder.loading.needed import needed_only
 
 IMPORTS = """\
 from __future__ import annotations

@@ -12,9 +12,10 @@ import pytest
 import torch
 from PIL import Image
 
-from autograder import paths, picture, report, surfaces
-from autograder.result import SubmissionResult, TestResult
-from autograder.sources import Sources
+from autograder import surfaces
+from autograder.reports import paths, picture, report
+from autograder.reports.result import SubmissionResult, TestResult
+from autograder.verdict.sources import Sources
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from autograder.checks.step import StepCase
-from autograder.profile import profile
-from autograder.result import Finding
+from autograder.reports.result import Finding
 from autograder.spec import BY_NAME
+from autograder.verdict.profile import profile
 from tests.helpers_engine import grade
 
 CASES = [

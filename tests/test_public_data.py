@@ -10,11 +10,11 @@ import json
 
 import pytest
 
-from autograder import engine, expect
-from autograder.authoring import public_data_differences
 from autograder.checks import KINDS
-from autograder.sources import Sources
+from autograder.course.authoring import public_data_differences
 from autograder.spec import TESTS
+from autograder.verdict import engine, expect
+from autograder.verdict.sources import Sources
 from solutions import reference
 from solutions.hidden_cases import hidden_cases
 

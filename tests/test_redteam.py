@@ -19,9 +19,9 @@ import pytest
 import torch
 
 from autograder.checks.step import StepCase, judge, run
-from autograder.engine import grade_namespace
-from autograder.sources import ENV, Sources
 from autograder.spec import BY_NAME, TESTS
+from autograder.verdict.engine import grade_namespace
+from autograder.verdict.sources import ENV, Sources
 from tests.redteam_corpus import CORPUS
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side
@@ -80,8 +80,8 @@ def test_correct_rows_pass_the_students_self_check(root):
         import math, sys
         import numpy as np, torch
         sys.path[:0] = [sys.argv[1], sys.argv[1] + "/tests"]
-        from autograder.engine import grade_namespace
-        from autograder.sources import Sources
+        from autograder.verdict.engine import grade_namespace
+        from autograder.verdict.sources import Sources
         from autograder.spec import TESTS
         from redteam_corpus import CORPUS
         SOURCES = Sources.discover()

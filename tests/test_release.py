@@ -39,10 +39,10 @@ from leakscan import (
     statements,
 )
 
-from autograder import release
+from autograder.course import release
 from autograder.files import EPOCH
-from autograder.sources import Sources
 from autograder.spec import TEST_NAMES
+from autograder.verdict.sources import Sources
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side
 
@@ -216,7 +216,7 @@ def test_no_hidden_case(files, hidden_cases):
 def test_public_expectations_hold_public_cases_only(files, hidden_cases):
     """Does the shipped expectations file hold exactly the public cases, none hidden, and
     nothing for the flash cards?"""
-    from autograder.cases import public_cases
+    from autograder.verdict.cases import public_cases
 
     data = json.loads(files[f"{TOP}/autograder/data/public_expectations.json"])
     hidden = {case.id for cases in hidden_cases.values() for case in cases}

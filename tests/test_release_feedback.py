@@ -40,10 +40,11 @@ from leakscan import (
     updates,
 )
 
-from autograder import engine, expect, gradescope
 from autograder.checks.step import PUBLIC_STEP_HYPERS
 from autograder.notebook import check
-from autograder.sources import Sources
+from autograder.reports import gradescope
+from autograder.verdict import engine, expect
+from autograder.verdict.sources import Sources
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side
 
@@ -136,7 +137,7 @@ FLASHCARD_ANSWERS = {cards!r}
 
 
 def _public_keys() -> dict[str, set[tuple]]:
-    from autograder.cases import public_cases
+    from autograder.verdict.cases import public_cases
 
     return {
         test: {
@@ -262,7 +263,7 @@ def test_gradescope_output_does_not_leak(kind, gradescope_zip, hidden, root, tmp
     source = _submission(kind)
     (fake / "submission" / "answers.py").write_text(source)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "AUTOGRADER"))}
-    command = [sys.executable, "-m", "autograder.gradescope", str(fake)]
+    command = [sys.executable, "-m", "autograder.reports.gradescope", str(fake)]
     done = subprocess.run(command, cwd=fake / "source", env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     data = json.loads((fake / "results" / "results.json").read_text())

@@ -22,7 +22,7 @@ from xml.etree import ElementTree
 import pytest
 from leakscan import flashcard_key
 
-from autograder import release
+from autograder.course import release
 from autograder.spec import ANSWER_NAMES, TEST_NAMES
 
 TOP = release.ASSIGNMENT
@@ -102,7 +102,7 @@ def test_pip_installs_the_bundled_package_only(bundle, files, tmp_path):
 def test_bundle_runs_without_the_repository(unpacked):
     """Does the unzipped bundle import its own package, with no way to reach solutions/?"""
     probe = (
-        "import importlib.util, autograder, autograder.sources as s;"
+        "import importlib.util, autograder, autograder.verdict.sources as s;"
         "print(autograder.__file__);"
         "print(importlib.util.find_spec('solutions'), s.Sources.discover().solutions)"
     )

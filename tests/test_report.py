@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from autograder import gradebook, judges, report
-from autograder.cases import public_cases, public_ids
-from autograder.result import Finding, SubmissionResult, TestResult
-from autograder.sources import Sources
+from autograder.reports import gradebook, report
+from autograder.reports.result import Finding, SubmissionResult, TestResult
 from autograder.spec import BY_NAME, MAX_SCORE, TEST_NAMES
+from autograder.verdict import judges
+from autograder.verdict.cases import public_cases, public_ids
+from autograder.verdict.sources import Sources
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side
 HiddenCase = namedtuple("HiddenCase", "id")
@@ -373,12 +374,12 @@ def test_rendering_a_saved_result_needs_neither_torch_nor_solutions(tmp_path, ro
     script = (
         "import json, sys\n"
         "from autograder import report\n"
-        "from autograder.result import SubmissionResult\n"
+        "from autograder.reports.result import SubmissionResult\n"
         f"result = SubmissionResult.from_dict(json.loads(open({str(path)!r}).read()))\n"
         "text = report.to_text(result) + report.to_markdown(result) + report.to_html(result)\n"
         "assert text.count('your results differ') == 3 and '0.5' not in text, text\n"
         "loaded = [m for m in sys.modules if m == 'torch' or m.startswith(('solutions', "
-        "'autograder.sources', 'autograder.cases', 'autograder.checks'))]\n"
+        "'autograder.verdict.sources', 'autograder.verdict.cases', 'autograder.checks'))]\n"
         "print(loaded)\n"
     )
     done = subprocess.run(

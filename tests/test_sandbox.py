@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grade import grade, plan
-from autograder.load import read_submission
+from autograder.loading.load import read_submission
 from autograder.sandbox import Limits, Sandbox
 from autograder.sandbox.supervisor import uid_block
-from autograder.sources import Sources
+from autograder.verdict.grade import grade, plan
+from autograder.verdict.sources import Sources
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side
 

@@ -17,11 +17,11 @@ import types
 import pytest
 
 from autograder import batch
-from autograder.grade import judge_run, plan
-from autograder.load import read_submission
+from autograder.loading.load import read_submission
 from autograder.sandbox import Limits, Sandbox, attempt
 from autograder.sandbox.confine import disk_used
-from autograder.sources import Sources
+from autograder.verdict.grade import judge_run, plan
+from autograder.verdict.sources import Sources
 from tests.test_sandbox import MOMENTUM
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from autograder.sandbox import wire
-from autograder.sources import Sources
+from autograder.verdict.sources import Sources
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side
 
@@ -129,9 +129,9 @@ def test_forged_packed_floats_in_the_channel_score_zero(tmp_path):
     with feedback saying it wrote into the grader's channel (the whole submission: a forged one
     never scores), never as a grader crash; and is the channel the only descriptor student code
     holds besides stdio?"""
-    from autograder.grade import grade, plan
-    from autograder.load import read_submission
+    from autograder.loading.load import read_submission
     from autograder.sandbox import Limits, Sandbox
+    from autograder.verdict.grade import grade, plan
 
     path = tmp_path / "forger.py"
     path.write_text(FORGER)

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from autograder import engine, notebook, selfcheck
+from autograder import notebook, selfcheck
 from autograder.cards import key as answer_key
-from autograder.result import Finding, TestResult
-from autograder.sources import Sources
+from autograder.reports.result import Finding, TestResult
 from autograder.spec import BY_NAME, TEST_NAMES
+from autograder.verdict import engine
+from autograder.verdict.sources import Sources
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side
 
@@ -416,7 +417,7 @@ def test_the_untouched_release_gets_one_line_per_test(root, capsys):
 def test_only_a_raise_in_every_case_is_called_unwritten():
     """Is an answer called "not written yet" only when every finding is its NotImplementedError,
     and not when another exception or a wrong number is among them?"""
-    from autograder.absent import unwritten
+    from autograder.verdict.absent import unwritten
 
     frame = '  File "<cell 11 (grade_id sgd_step)>", line 14, in sgd_step\n'
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch, shard
+from autograder import batch
+from autograder.course import shard
 
 EXAMPLES = ("alice", "bob", "carol")
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from autograder import diagnose, engine, expect
 from autograder.cards import key as answer_key
-from autograder.sources import DATA, Sources
+from autograder.verdict import diagnose, engine, expect
+from autograder.verdict.sources import DATA, Sources
 
 INSTRUCTOR = Sources.discover()
 STUDENT = Sources.student()

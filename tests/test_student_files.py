@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch, filenames
+from autograder import batch
+from autograder.reports import filenames
 from autograder.spec import TEST_NAMES
 
 SGD = "def sgd_step(param, grad, state, *, lr):\n    param.sub_(lr * grad)\n"

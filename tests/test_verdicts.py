@@ -16,9 +16,9 @@ import math
 import pytest
 import torch
 
-from autograder import engine, expect, judges
-from autograder.sources import Sources
 from autograder.spec import BY_NAME
+from autograder.verdict import engine, expect, judges
+from autograder.verdict.sources import Sources
 from solutions.reference import adam_step
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side

@@ -17,16 +17,16 @@ import sys
 import time
 from pathlib import Path
 
-from ..sources import Sources
-from . import key as answer_key
+from autograder.cards import key as answer_key
+from autograder.verdict.sources import Sources
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "flashcards"
 
 
 def draw_decks(out: Path, key: dict, sources: Sources) -> list[Path]:
     """Draw every card of ``key`` into ``out``; remove stale cards there; return the files."""
-    from ..surfaces import DEMOS
-    from . import canvas, paths, rules
+    from autograder.cards import canvas, paths, rules
+    from autograder.surfaces import DEMOS
 
     reference = sources.reference_namespace()
     if reference is None:

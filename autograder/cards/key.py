@@ -23,9 +23,11 @@ import json
 import random
 from pathlib import Path
 
-from ..sources import KEY_FILE as KEY_FILE  # re-exported: the key's file name in solutions/
-from ..sources import Sources
-from ..spec import ALGORITHMS
+from autograder.spec import ALGORITHMS
+from autograder.verdict.sources import (
+    KEY_FILE as KEY_FILE,  # re-exported: the key's file name in solutions/
+)
+from autograder.verdict.sources import Sources
 
 DECKS = ("rules", "paths")
 PREFIX = {"rules": "rule", "paths": "path"}

@@ -16,8 +16,8 @@ import torch
 from matplotlib.lines import Line2D
 from PIL import Image
 
-from ..surfaces import SURFACES, Point, Surface, demo_path
-from . import canvas
+from autograder.cards import canvas
+from autograder.surfaces import SURFACES, Point, Surface, demo_path
 
 PATH_COLOUR = "#c0392b"
 MARK_COLOUR = "#1b1b1b"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from . import canvas
+from autograder.cards import canvas
 
 MATH_SIZE = 25  # points: about 35 pixels per em on the card
 NOTE_SIZE = 15

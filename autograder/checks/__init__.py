@@ -3,8 +3,8 @@ its ``CheckKind`` (``checks.kind``: the interface, optional hooks included). A n
 is one module and one row here.
 """
 
-from . import descent, flashcards, optimizers, step
-from .kind import CheckKind
+from autograder.checks import descent, flashcards, optimizers, step
+from autograder.checks.kind import CheckKind
 
 KINDS: dict[str, CheckKind] = {
     kind.name: kind

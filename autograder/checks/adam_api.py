@@ -26,7 +26,7 @@ import inspect
 
 import torch
 
-from ..result import Finding
+from autograder.reports.result import Finding
 
 # The hyperparameters every group carries (the contract's constructor arguments).
 GROUP_KEYS = ("lr", "betas", "eps")

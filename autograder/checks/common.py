@@ -7,7 +7,7 @@ import traceback
 
 import torch
 
-from ..result import Finding
+from autograder.reports.result import Finding
 
 MAX_REPR = 200
 

@@ -31,12 +31,12 @@ from typing import Any
 
 import torch
 
-from ..compare import DTYPES
-from ..result import Finding
-from ..spec import TestSpec
-from . import tripwire
-from .common import MAX_REPR, describe_error, error_finding, flat, normal
-from .kind import Observation
+from autograder.checks import tripwire
+from autograder.checks.common import MAX_REPR, describe_error, error_finding, flat, normal
+from autograder.checks.kind import Observation
+from autograder.reports.result import Finding
+from autograder.spec import TestSpec
+from autograder.verdict.compare import DTYPES
 
 KIND = "descent"
 C_ITERATE = 16.0

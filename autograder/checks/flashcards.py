@@ -24,11 +24,11 @@ import re
 from dataclasses import asdict, dataclass
 from typing import cast
 
-from ..cards import key as answer_key
-from ..result import Finding
-from ..sources import Sources
-from ..spec import ALGORITHMS, TestSpec
-from .kind import Observation
+from autograder.cards import key as answer_key
+from autograder.checks.kind import Observation
+from autograder.reports.result import Finding
+from autograder.spec import ALGORITHMS, TestSpec
+from autograder.verdict.sources import Sources
 
 KIND = "flashcards"
 ANSWER = "FLASHCARD_ANSWERS"

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..result import Finding
-    from ..sources import Sources
-    from ..spec import TestSpec
+    from autograder.reports.result import Finding
+    from autograder.spec import TestSpec
+    from autograder.verdict.sources import Sources
 
 Observation = dict[str, Any]
 Judge = Callable[["TestSpec", list, list[Observation], list[Observation]], "list[Finding]"]

@@ -30,13 +30,21 @@ from collections.abc import Callable
 import torch
 from torch.optim.adam import _single_tensor_adam
 
-from ..result import Finding
-from ..spec import TestSpec
-from . import adam_api, tripwire
-from .common import MAX_REPR
-from .kind import Observation
-from .training import TrainCase, constructor_kwargs, judge_cases, new_observation, train
-from .training import trajectory_mismatch as trajectory_mismatch  # re-exported for diagnose
+from autograder.checks import adam_api, tripwire
+from autograder.checks.common import MAX_REPR
+from autograder.checks.kind import Observation
+from autograder.checks.training import (
+    TrainCase,
+    constructor_kwargs,
+    judge_cases,
+    new_observation,
+    train,
+)
+from autograder.checks.training import (
+    trajectory_mismatch as trajectory_mismatch,  # re-exported for diagnose
+)
+from autograder.reports.result import Finding
+from autograder.spec import TestSpec
 
 ADAM_DEFAULTS = {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8}
 

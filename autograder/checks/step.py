@@ -3,7 +3,7 @@
 A case is a trajectory: parameters of several shapes (a 0-dim one among them), each with its own
 ``state`` dict, updated one after the other for ``steps`` steps with gradients generated from the
 case's seed. The runner records every value and every broken side condition; the judge compares
-updates within the tolerances of ``autograder.compare``.
+updates within the tolerances of ``autograder.verdict.compare``.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from typing import Any
 
 import torch
 
-from .. import compare
-from ..compare import DTYPES
-from ..result import Finding
-from ..spec import TestSpec
-from . import tripwire
-from .common import MAX_REPR, describe_error, error_finding, flat, normal
-from .kind import Observation
+from autograder.checks import tripwire
+from autograder.checks.common import MAX_REPR, describe_error, error_finding, flat, normal
+from autograder.checks.kind import Observation
+from autograder.reports.result import Finding
+from autograder.spec import TestSpec
+from autograder.verdict import compare
+from autograder.verdict.compare import DTYPES
 
 KIND = "step"
 

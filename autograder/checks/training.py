@@ -66,10 +66,10 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
-from .. import compare
-from ..result import Finding
-from . import tripwire
-from .common import MAX_REPR, describe_error, flat
+from autograder.checks import tripwire
+from autograder.checks.common import MAX_REPR, describe_error, flat
+from autograder.reports.result import Finding
+from autograder.verdict import compare
 
 # The parameters, in order: two of one shape (state kept per shape, not per parameter, shows).
 SHAPES = {

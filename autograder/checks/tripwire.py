@@ -32,7 +32,7 @@ from contextlib import contextmanager
 import torch
 import torch.optim
 
-from ..result import Finding
+from autograder.reports.result import Finding
 
 # Modules of torch.optim that hold no optimiser kernel.
 _NOT_KERNELS = {"optimizer", "lr_scheduler", "swa_utils", "_stateless"}

@@ -20,16 +20,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..checks import KINDS
-from ..result import Finding
-from ..spec import BY_NAME
-from . import endings, messages, reading
-from .child import PATHS_SECONDS, main
-from .confine import MIB, can_change_uid, disk_used, remove_pids_cgroup
-from .messages import Tampered
+from autograder.checks import KINDS
+from autograder.reports.result import Finding
+from autograder.sandbox import endings, messages, reading
+from autograder.sandbox.child import PATHS_SECONDS, main
+from autograder.sandbox.confine import MIB, can_change_uid, disk_used, remove_pids_cgroup
+from autograder.sandbox.messages import Tampered
+from autograder.spec import BY_NAME
 
 if TYPE_CHECKING:
-    from .supervisor import PlannedTest
+    from autograder.sandbox.supervisor import PlannedTest
 
 UID_BASE = 1_500_000_000
 _uids = itertools.count()

@@ -14,7 +14,7 @@ grader, and nothing here knows an expected value. Messages, in order::
     {"event": "result", "name": n, "observations": [...], "patched": [...]}
                                                    (or "raised": {...} instead of observations)
     {"event": "paths"}                             before walking the report pictures' paths
-    {"event": "paths_result", "paths": {...}}      (autograder.paths; never part of a score)
+    {"event": "paths_result", "paths": {...}}      (autograder.reports.paths; never part of a score)
     {"event": "done"}
     {"event": "exit", "code": c, "signal": s, "cpu": t}   from the supervisor, once the guest is
                                                    gone (t: the guest's CPU seconds)
@@ -30,11 +30,12 @@ import math
 import os
 import sys
 
-from .. import engine, paths
-from ..checks import KINDS, optimizers, tripwire
-from ..checks.common import describe_error
-from ..load import exec_chunk
-from . import confine, kernels, reading, wire
+from autograder.checks import KINDS, optimizers, tripwire
+from autograder.checks.common import describe_error
+from autograder.loading.load import exec_chunk
+from autograder.reports import paths
+from autograder.sandbox import confine, kernels, reading, wire
+from autograder.verdict import engine
 
 MAX_MESSAGE = 4 << 20  # bytes of one message; the grader refuses longer ones
 PATHS_SECONDS = 3.0  # CPU and wall time for walking the report pictures' paths

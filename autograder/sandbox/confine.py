@@ -38,8 +38,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import boundary, defaults
-from . import kernels, landlock
+from autograder import boundary, defaults
+from autograder.sandbox import kernels, landlock
 
 CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWPID = 0x10000000, 0x40000000, 0x20000000
 CLONE_NEWNS = 0x00020000

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import signal
 
-from ..result import Finding
-from .confine import MIB, Limits
+from autograder.reports.result import Finding
+from autograder.sandbox.confine import MIB, Limits
 
 
 def what_happened(

@@ -16,8 +16,8 @@ import json
 import os
 import struct
 
-from . import wire
-from .child import MAX_MESSAGE
+from autograder.sandbox import wire
+from autograder.sandbox.child import MAX_MESSAGE
 
 HEADER = struct.Struct("!i")
 READ_SIZE = 1 << 20

@@ -38,9 +38,9 @@ import torch.func  # noqa: E402
 import torch.nn.functional  # noqa: E402
 import torch.optim  # noqa: E402
 
-from .. import engine  # noqa: E402, F401
-from ..checks import KINDS, optimizers, tripwire  # noqa: E402, F401
-from . import child, confine, kernels  # noqa: E402
+from autograder.checks import KINDS, optimizers, tripwire  # noqa: E402, F401
+from autograder.sandbox import child, confine, kernels  # noqa: E402
+from autograder.verdict import engine  # noqa: E402, F401
 
 # What every child would do first: find torch's optimiser kernels and wrap them (idempotent there).
 tripwire.install()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from ..load import Chunk, Submission, parse_submission
+from autograder.loading.load import Chunk, Submission, parse_submission
 
 MAX_PROBLEMS = 50  # problems reported (the rest are counted)
 MAX_PROBLEM_CHARS = 2000

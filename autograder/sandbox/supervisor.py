@@ -30,13 +30,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from .. import forkserver
-from ..load import Submission
-from ..result import Finding
-from ..spec import BY_NAME
-from . import cleanup
-from .attempt import CHILD_NAME, UID_BASE, Budget, _Attempt, uid_block
-from .confine import Limits, remove_pids_cgroup
+from autograder.loading.load import Submission
+from autograder.reports.result import Finding
+from autograder.sandbox import cleanup, forkserver
+from autograder.sandbox.attempt import CHILD_NAME, UID_BASE, Budget, _Attempt, uid_block
+from autograder.sandbox.confine import Limits, remove_pids_cgroup
+from autograder.spec import BY_NAME
 
 __all__ = ["UID_BASE", "PlannedTest", "Run", "Sandbox", "uid_block"]
 

@@ -18,7 +18,7 @@ exactly what ``pack`` writes; its work is linear in the size of the message.
 
 from __future__ import annotations
 
-from ..floats import Codec
+from autograder.floats import Codec
 
 TAG = "\x00"  # no observation's own keys start with a NUL
 MIN_PACKED = 8  # shorter lists are as cheap as JSON text

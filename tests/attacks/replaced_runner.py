@@ -2,7 +2,7 @@
 # cases, one row each (and a second variant padding every trajectory with copies of the start).
 import sys
 
-_engine = sys.modules["autograder.engine"]
+_engine = sys.modules["autograder.verdict.engine"]
 
 
 def _forged(name, namespace, cases):

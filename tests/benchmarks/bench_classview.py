@@ -31,15 +31,15 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from autograder import filenames  # noqa: E402
-from autograder.diagnose import PUBLIC_MISTAKES  # noqa: E402
-from autograder.result import Finding, SubmissionResult, TestResult  # noqa: E402
+from autograder.reports import filenames  # noqa: E402
+from autograder.reports.result import Finding, SubmissionResult, TestResult  # noqa: E402
 from autograder.spec import BY_NAME, TEST_NAMES  # noqa: E402
+from autograder.verdict.diagnose import PUBLIC_MISTAKES  # noqa: E402
 
 TIMED = """
 import sys, time
 start = time.perf_counter()
-from autograder import classpage, classview
+from autograder.reports import classpage, classview
 records = classview.load(sys.argv[1])
 classpage.write(sys.argv[1], records)
 print(len(records), time.perf_counter() - start)

@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder.sources import Sources
+from autograder.verdict.sources import Sources
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side
 
@@ -40,8 +40,8 @@ def _corpus():
 
 
 def naming(rows) -> dict:
-    from autograder import engine
     from autograder.spec import TESTS
+    from autograder.verdict import engine
 
     test_of = {test.answer: test.name for test in TESTS}
     counts = collections.defaultdict(collections.Counter)
@@ -82,12 +82,13 @@ def _notebook(tree: Path, out: Path, mistake: bool) -> Path:
 
 
 def report_lines(tree: Path) -> dict:
-    from autograder import report, selfcheck
-    from autograder.engine import grade_namespace
-    from autograder.load import load_submission, namespace_from
-    from autograder.needed import needed_only
+    from autograder import selfcheck
+    from autograder.loading.load import load_submission, namespace_from
+    from autograder.loading.needed import needed_only
     from autograder.notebook import silenced
-    from autograder.result import SubmissionResult
+    from autograder.reports import report
+    from autograder.reports.result import SubmissionResult
+    from autograder.verdict.engine import grade_namespace
 
     lines = {}
     with tempfile.TemporaryDirectory() as folder:

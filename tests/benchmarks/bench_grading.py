@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from autograder import engine
-from autograder.sources import Sources
 from autograder.spec import TESTS
+from autograder.verdict import engine
+from autograder.verdict.sources import Sources
 from solutions import reference
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side

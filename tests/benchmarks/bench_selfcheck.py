@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from autograder import expect  # noqa: E402
-from autograder.sources import Sources  # noqa: E402
+from autograder.verdict import expect  # noqa: E402
+from autograder.verdict.sources import Sources  # noqa: E402
 from tests.test_selfcheck import complete_source  # noqa: E402
 
 SOURCES = Sources.discover()  # this checkout: the instructor's side

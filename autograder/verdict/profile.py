@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-from .result import Finding
+from autograder.reports.result import Finding
 
 KIND = "profile"
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 
-from .spec import ANSWER_NAMES
-from .syntax import bound_names, line_indexes, parse
+from autograder.loading.syntax import bound_names, line_indexes, parse
+from autograder.spec import ANSWER_NAMES
 
 # Statements that only bind names: dropped when none of their names is needed.
 BINDING = (

@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
-from . import classview
-from .classview import Group
-from .files import write_atomic
-from .gradebook import summary
-from .report import _h, safe_text, score_text
-from .result import SubmissionResult
-from .spec import BY_NAME, TEST_NAMES
+from autograder.files import write_atomic
+from autograder.reports import classview
+from autograder.reports.classview import Group
+from autograder.reports.gradebook import summary
+from autograder.reports.report import _h, safe_text, score_text
+from autograder.reports.result import SubmissionResult
+from autograder.spec import BY_NAME, TEST_NAMES
 
 if TYPE_CHECKING:  # matplotlib is imported where the plots are drawn (the course extra)
     from matplotlib.ticker import MaxNLocator

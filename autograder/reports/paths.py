@@ -7,7 +7,7 @@ Two halves, as for every check:
   ``autograder.surfaces``, as the flash cards run the references (``surfaces.DEMOS``), and returns
   plain JSON-able data;
 - parent side: ``reference_paths(sources)`` does the same with the reference solutions (instructor
-  side; empty on a student's side), and ``autograder.picture.pictures`` draws one against the other.
+  side; empty on a student's side), and ``reports.picture.pictures`` draws one against the other.
 
 A path is ``{"surface": name, "points": [[x, y], ...], "error": None or "TypeError: ..."}``; the
 points stop at the first non-finite one, and an exception keeps the points before it.
@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import math
 
-from . import surfaces
-from .sources import Sources
-from .spec import TESTS
+from autograder import surfaces
+from autograder.spec import TESTS
+from autograder.verdict.sources import Sources
 
 # The surface every report draws on: an ill-conditioned ravine (condition number 100), where what
 # an algorithm does with each coordinate — momentum's overshoot, per-coordinate scaling — shows.

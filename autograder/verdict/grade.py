@@ -13,16 +13,16 @@ import dataclasses
 import re
 from functools import partial
 
-from . import absent
-from .cases import fresh_cases
-from .expect import cases as test_cases
-from .judges import verdict
-from .load import Submission
-from .result import Finding, SubmissionResult, TestResult
-from .sandbox import PlannedTest, Run, Sandbox
-from .sandbox.confine import confinement_problem
-from .sources import Sources
-from .spec import BY_NAME, TEST_NAMES
+from autograder.loading.load import Submission
+from autograder.reports.result import Finding, SubmissionResult, TestResult
+from autograder.sandbox import PlannedTest, Run, Sandbox
+from autograder.sandbox.confine import confinement_problem
+from autograder.spec import BY_NAME, TEST_NAMES
+from autograder.verdict import absent
+from autograder.verdict.cases import fresh_cases
+from autograder.verdict.expect import cases as test_cases
+from autograder.verdict.judges import verdict
+from autograder.verdict.sources import Sources
 
 MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator")
 

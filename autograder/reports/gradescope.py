@@ -8,9 +8,10 @@ Three pieces, in the order Gradescope meets them:
    is uploaded to Gradescope, never given to students.
 2. ``setup.sh`` runs once on Gradescope's Ubuntu image: a Python >= 3.11 virtual environment with
    the CPU wheel of ``torch==2.13.0`` and the other dependencies of ``pyproject.toml``.
-3. ``run_autograder`` runs per submission: ``python -m autograder.gradescope`` finds the notebook or
-   ``.py`` file in ``/autograder/submission/``, grades it with ``python -m autograder grade ...
-   --format gradescope`` and puts ``results.json`` in ``/autograder/results/``. Whatever happens,
+3. ``run_autograder`` runs per submission: ``python -m autograder.reports.gradescope``
+   finds the notebook or ``.py`` file in ``/autograder/submission/``, grades it with
+   ``python -m autograder grade ... --format gradescope`` and puts ``results.json`` in
+   ``/autograder/results/``. Whatever happens,
    a ``results.json`` is written: a grader failure becomes a visible "Autograder failed" entry and
    its log goes to the instructor-only stdout. ``$AUTOGRADER_ROOT`` replaces ``/autograder``
    (tests point it at a temporary folder).
@@ -32,13 +33,14 @@ import time
 import tomllib
 from pathlib import Path
 
-from .files import Entry, write_atomic, write_zip
-from .report import safe_text, score_text, test_text, verdict
-from .result import Finding, SubmissionResult, TestResult
-from .spec import TESTS
+from autograder import PACKAGE_DIR
+from autograder.files import Entry, write_atomic, write_zip
+from autograder.reports.report import safe_text, score_text, test_text, verdict
+from autograder.reports.result import Finding, SubmissionResult, TestResult
+from autograder.spec import TESTS
 
 ROOT_ENV = "AUTOGRADER_ROOT"
-REPO = Path(__file__).resolve().parents[1]
+REPO = PACKAGE_DIR.parent
 ZIP_NAME = "optimisation-gradescope.zip"
 TORCH = "torch==2.13.0"
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -192,7 +194,7 @@ ROOT="${AUTOGRADER_ROOT:-/autograder}"
 PYTHON="$ROOT/venv/bin/python"
 [ -x "$PYTHON" ] || PYTHON="$(command -v python3)"
 cd "$ROOT/source" || exit 1
-exec "$PYTHON" -m autograder.gradescope "$ROOT"
+exec "$PYTHON" -m autograder.reports.gradescope "$ROOT"
 """
 
 SETUP = """#!/usr/bin/env bash
@@ -276,7 +278,7 @@ def build_autograder_zip(*, out_dir: Path, repo: Path = REPO, name: str = ZIP_NA
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m autograder.gradescope [ROOT]``: what ``run_autograder`` calls."""
+    """``python -m autograder.reports.gradescope [ROOT]``: what ``run_autograder`` calls."""
     args = sys.argv[1:] if argv is None else argv
     root = Path(args[0] if args else os.environ.get(ROOT_ENV, "/autograder"))
     return run(root)

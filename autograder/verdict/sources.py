@@ -26,9 +26,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
+from autograder import PACKAGE_DIR
+
 ENV = "AUTOGRADER_SOLUTIONS"
-DATA = Path(__file__).resolve().parent / "data"
-CHECKOUT_SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
+DATA = PACKAGE_DIR / "data"
+CHECKOUT_SOLUTIONS = PACKAGE_DIR.parent / "solutions"
 SECRET_NAME = ".course_secret"
 KEY_FILE = "flashcard_key.json"
 

@@ -26,18 +26,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cases as case_table
-from . import compare, runner
-from .checks import KINDS
-from .checks.optimizers import trajectory_mismatch
-from .floats import Codec
-from .observations import Unobserved
-from .profile import profile
-from .result import NOTE, Finding
-from .sources import Sources
-from .spec import BY_NAME, TESTS
+from autograder import PACKAGE_DIR
+from autograder.checks import KINDS, runner
+from autograder.checks.optimizers import trajectory_mismatch
+from autograder.floats import Codec
+from autograder.reports.result import NOTE, Finding
+from autograder.spec import BY_NAME, TESTS
+from autograder.verdict import cases as case_table
+from autograder.verdict import compare
+from autograder.verdict.observations import Unobserved
+from autograder.verdict.profile import profile
+from autograder.verdict.sources import Sources
 
-PUBLIC_MISTAKES = Path(__file__).parent / "data" / "public_mistakes.json"
+PUBLIC_MISTAKES = PACKAGE_DIR / "data" / "public_mistakes.json"
 
 # Steps of a trajectory kept in the public data, per kind: every catalogued mistake shows by step
 # 2, or right after the state_dict round trip at step 4 (tests/test_mistakes.py names every one

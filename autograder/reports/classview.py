@@ -22,9 +22,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import filenames
-from .gradebook import _cell
-from .spec import TEST_NAMES
+from autograder.reports import filenames
+from autograder.reports.gradebook import _cell
+from autograder.spec import TEST_NAMES
 
 MISTAKES_HEADER = ("student", "test", "mistake", "sentence")
 

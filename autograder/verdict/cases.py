@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from .checks import KINDS
-from .sources import Sources
-from .spec import BY_NAME
+from autograder.checks import KINDS
+from autograder.spec import BY_NAME
+from autograder.verdict.sources import Sources
 
 
 def public_cases(test: str) -> list:

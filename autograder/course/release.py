@@ -37,16 +37,17 @@ import zipfile
 from functools import cache
 from pathlib import Path, PurePosixPath
 
-from .boundary import (
+from autograder import PACKAGE_DIR
+from autograder.boundary import (
     GENERATED_MODULES,
     REQUIRED_MODULES,
     STUDENT_MODULES,
     is_instructor_only,
 )
-from .files import Entry, write_zip
-from .syntax import module_name, parse
+from autograder.files import Entry, write_zip
+from autograder.loading.syntax import module_name, parse
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PACKAGE_DIR.parent
 ASSIGNMENT = "optimisation"
 PACKAGE = "autograder"
 
@@ -291,9 +292,9 @@ def main(*, out: Path) -> int:
         return 1
     built = [student]
     if importlib.util.find_spec(f"{PACKAGE}.gradescope") is None:
-        print("Gradescope: autograder/gradescope.py is missing; its zip was not built.")
+        print("Gradescope: autograder/reports/gradescope.py is missing; its zip was not built.")
     else:
-        from .gradescope import build_autograder_zip
+        from autograder.reports.gradescope import build_autograder_zip
 
         built.append(Path(build_autograder_zip(out_dir=Path(out))))
     for path in built:

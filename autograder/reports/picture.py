@@ -5,7 +5,7 @@ reference's path in blue, the student's in red, both starting at the same marked
 each path is a dot. Points outside the window are clamped to its border, so a diverging path
 still shows which way it went.
 
-Parent side only: ``pictures(student, reference)`` takes the plain data of ``autograder.paths``.
+Parent side only: ``pictures(student, reference)`` takes the plain data of ``reports.paths``.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import TypeGuard
 import torch
 from PIL import Image, ImageDraw
 
-from . import surfaces
-from .paths import PATH_TESTS
+from autograder import surfaces
+from autograder.reports.paths import PATH_TESTS
 
 SIZE = (480, 300)
 MARGIN = 2
@@ -107,7 +107,7 @@ def draw(student: dict, reference: dict | None) -> bytes:
 
 
 def _valid(path: object) -> TypeGuard[dict]:
-    """Whether a path from the sandbox is what ``autograder.paths`` makes: it crossed a process
+    """Whether a path from the sandbox is what ``reports.paths`` makes: it crossed a process
     boundary next to student code, so it is checked before it is drawn."""
     if not isinstance(path, dict):
         return False

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from . import expect, judges, runner
-from .observations import Unobserved
-from .result import TestResult
-from .sources import Sources
-from .spec import BY_NAME, TEST_NAMES
+from autograder.checks import runner
+from autograder.reports.result import TestResult
+from autograder.spec import BY_NAME, TEST_NAMES
+from autograder.verdict import expect, judges
+from autograder.verdict.observations import Unobserved
+from autograder.verdict.sources import Sources
 
 
 def run_test(name: str, namespace: dict, cases: list) -> list[dict]:

@@ -38,9 +38,9 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from . import needed
-from .spec import ANSWER_NAMES
-from .syntax import bound_names, parse, segment, syntax_error
+from autograder.loading import needed
+from autograder.loading.syntax import bound_names, parse, segment, syntax_error
+from autograder.spec import ANSWER_NAMES
 
 # Larger files are not read: no honest submission comes near it.
 MAX_BYTES = 16 << 20

@@ -17,10 +17,10 @@ import json
 import sys
 from pathlib import Path
 
-from . import classpage, classview, filenames, gradebook
-from .files import write_atomic
-from .report import safe_text
-from .result import SubmissionResult
+from autograder.files import write_atomic
+from autograder.reports import classpage, classview, filenames, gradebook
+from autograder.reports.report import safe_text
+from autograder.reports.result import SubmissionResult
 
 MANIFEST = "shard.json"
 

@@ -2,7 +2,7 @@ r"""What an instructor reads after a batch: the gradebook CSV and a summary tabl
 
 ``grades.csv`` follows the contract (section 3): ``student,score,max_score`` then one column per
 test name, in the order of ``spec.TESTS``; after them, ``report``: the student's HTML report,
-whose stem also names their JSON and Markdown (``autograder.filenames``). The summary gives, per
+whose stem also names their JSON and Markdown (``reports.filenames``). The summary gives, per
 test, the mean score and the pass rate (the share of students at full marks), then the
 distribution of total scores:
 
@@ -20,11 +20,11 @@ import statistics
 from collections.abc import Sequence
 from pathlib import Path
 
-from .filenames import files
-from .files import write_atomic
-from .report import safe_text, score_text
-from .result import SubmissionResult
-from .spec import MAX_SCORE, TEST_NAMES
+from autograder.files import write_atomic
+from autograder.reports.filenames import files
+from autograder.reports.report import safe_text, score_text
+from autograder.reports.result import SubmissionResult
+from autograder.spec import MAX_SCORE, TEST_NAMES
 
 # The contract's columns, then the report's file and the escape hatches the source uses (``flags``:
 # for the instructor to read, never part of a score).

@@ -15,14 +15,14 @@ import dataclasses
 import re
 from typing import Any, cast
 
-from . import diagnose, expect
-from .cases import case_id, is_fresh, is_fresh_id, public_ids
-from .checks import KINDS
-from .observations import Unobserved
-from .observations import problem as observations_problem
-from .result import NOTE, Finding, TestResult
-from .sources import Sources
-from .spec import TestSpec
+from autograder.checks import KINDS
+from autograder.reports.result import NOTE, Finding, TestResult
+from autograder.spec import TestSpec
+from autograder.verdict import diagnose, expect
+from autograder.verdict.cases import case_id, is_fresh, is_fresh_id, public_ids
+from autograder.verdict.observations import Unobserved
+from autograder.verdict.observations import problem as observations_problem
+from autograder.verdict.sources import Sources
 
 # What a finding may say about a hidden case: where it happened, never the reference's values.
 WHERE = ("step", "param", "index", "row", "quantity")

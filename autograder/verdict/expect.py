@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import cases as case_table
-from . import diagnose, runner
-from .checks import KINDS
-from .sources import Sources
-from .spec import BY_NAME, TESTS
+from autograder import PACKAGE_DIR
+from autograder.checks import KINDS, runner
+from autograder.spec import BY_NAME, TESTS
+from autograder.verdict import cases as case_table
+from autograder.verdict import diagnose
+from autograder.verdict.sources import Sources
 
-PUBLIC_DATA = Path(__file__).parent / "data" / "public_expectations.json"
+PUBLIC_DATA = PACKAGE_DIR / "data" / "public_expectations.json"
 
 
 def cases(name: str, *, sources: Sources, hidden: bool) -> list:

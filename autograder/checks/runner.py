@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import threading
 
-from .cases import case_id
-from .checks import KINDS
-from .observations import Unobserved
+from autograder.checks import KINDS
+from autograder.verdict.cases import case_id
+from autograder.verdict.observations import Unobserved
 
 # Serialises every run in one process: a check may swap a module global for the duration of a run
 # (my_adam's adam_step shim, in the module of whichever MyAdam it runs), and the batch grader

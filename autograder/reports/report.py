@@ -1,6 +1,6 @@
 """Render one student's results for the people who read them: text, Markdown and HTML.
 
-Results are data (``autograder.result``); this module only renders them. Everything a student
+Results are data (``reports.result``); this module only renders them. Everything a student
 controls — the student id (a file or folder name), exception messages, reprs of returned values —
 is treated as hostile text: control characters are made visible in the terminal, Markdown puts it
 inside code fences, HTML escapes it and the page forbids scripts with a Content-Security-Policy.
@@ -9,7 +9,7 @@ What a hidden case may show is decided once, when judging (``judges.hidden_polic
 message is rendered as it is, and the numbers behind it (step, parameter, index, expected, got,
 allowed) only when it is not flagged ``hidden``. Rendering needs neither torch nor ``solutions/``
 (a saved ``<student>.json`` renders anywhere). The gradebook and the batch summary live in
-``autograder.gradebook``.
+``autograder.reports.gradebook``.
 
 Per test, every renderer shows the same things in the same order: score, verdict, each finding
 (what went wrong), the named mistake when one was recognised, the numbers behind it, and a picture
@@ -25,8 +25,8 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from .files import write_atomic
-from .result import Finding, SubmissionResult, TestResult
+from autograder.files import write_atomic
+from autograder.reports.result import Finding, SubmissionResult, TestResult
 
 # At most this many findings per test are rendered in full; the rest are counted.
 MAX_FINDINGS = 4

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .spec import BY_NAME, TESTS
+from autograder.spec import BY_NAME, TESTS
 
 # The kind of a finding that is advice, never scored (``judges.verdict``).
 NOTE = "note"

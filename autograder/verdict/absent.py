@@ -18,8 +18,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .result import Finding, TestResult
-from .spec import ANSWER_NAMES, BY_NAME
+from autograder.reports.result import Finding, TestResult
+from autograder.spec import ANSWER_NAMES, BY_NAME
 
 # A problem of ``load``: "cell 17 (grade_id nesterov_step): syntax error (line 4: invalid
 # syntax in 'for i in range(3)'; line 9: ...); ...", the broken line's text as a Python string

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import nbformat
 
-from .sources import Sources
-from .spec import TESTS, TestSpec
-from .syntax import first_line, last_line, logical_line_ends
+from autograder.loading.syntax import first_line, last_line, logical_line_ends
+from autograder.spec import TESTS, TestSpec
+from autograder.verdict.sources import Sources
 
 NOTEBOOK_NAME = Path("optimisation") / "optimisation.ipynb"
 FLASHCARD_ANSWER = "FLASHCARD_ANSWERS"
@@ -246,13 +246,13 @@ def main(*, check: bool) -> int:
 
 
 def _build_public_data(sources: Sources, path: Path | None = None) -> Path:
-    from .expect import PUBLIC_DATA, build_public_data
+    from autograder.verdict.expect import PUBLIC_DATA, build_public_data
 
     return build_public_data(sources, path or PUBLIC_DATA)
 
 
 def _public_data_drift(sources: Sources) -> list[str]:
-    from .expect import PUBLIC_DATA
+    from autograder.verdict.expect import PUBLIC_DATA
 
     with tempfile.TemporaryDirectory() as folder:
         try:
@@ -276,9 +276,9 @@ def public_data_differences(stored: dict, fresh: dict) -> list[str]:
     float differently (torch picks its vectorised kernels by the processor's features), so a
     byte comparison would call data built on one machine out of date on the next.
     """
-    from .cases import public_cases
-    from .checks import KINDS
-    from .spec import BY_NAME
+    from autograder.checks import KINDS
+    from autograder.spec import BY_NAME
+    from autograder.verdict.cases import public_cases
 
     if stored.keys() != fresh.keys():
         return [f"tests {sorted(stored)} instead of {sorted(fresh)}"]

@@ -13,7 +13,8 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import tempfile
-from pathlib import Path
+
+from autograder import PACKAGE_DIR
 
 PRELOAD = ["autograder.sandbox.preload"]
 
@@ -58,7 +59,7 @@ def _make_importable() -> None:
     Python 3.11's fork server ignores the grader's ``sys.path``: without this, preloading fails
     silently whenever the grader runs from outside the repository, and every child imports torch.
     """
-    root = str(Path(__file__).resolve().parents[1])
+    root = str(PACKAGE_DIR.parent)
     paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
     if root not in paths:
         os.environ["PYTHONPATH"] = os.pathsep.join([root, *filter(None, paths)])
