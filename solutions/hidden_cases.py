@@ -98,21 +98,28 @@ FRESH = "hidden/fresh"
 
 
 def fresh_cases(test_name: str, seed: int) -> list:
-    """Cases whose inputs are drawn from ``seed`` (``autograder.cases.fresh_seed``: the course
+    """Cases whose inputs are drawn from ``seed`` (``verdict.cases.fresh_seed``: the course
     secret and the submission's digest), so that no table of answers built from an earlier
-    grading can pass them. Small and quick: they add a few milliseconds to a submission."""
+    grading can pass them.
+
+    Their job is that one, not finding mistakes (the fixed hidden cases do that, and name them):
+    a few steps on inputs nobody could know beforehand, with settings drawn from the hidden ones,
+    are as unknowable as a hundred. So they are short, since the grader runs the reference on
+    them for every submission: 8 steps of every shape for a step function, 8 of gradient descent,
+    3 of training (where a step is a forward and a backward pass).
+    """
     kind = BY_NAME[test_name].kind
     name = f"{test_name}/{FRESH}"
     if kind == "step":
         hypers = HIDDEN_STEP_HYPERS[test_name]
         hyper, dtype = hypers[seed % len(hypers)], ("float64", "float32")[seed // 7 % 2]
-        return [StepCase(name, hyper, ((), (3,), (2, 2)), dtype, 15, seed)]
+        return [StepCase(name, hyper, ((), (3,), (2, 2)), dtype, 8, seed)]
     if kind == "descent":
-        return [DescentCase(name, "quadratic", (3,), "float64", 0.015, 12, seed, 1.0)]
+        return [DescentCase(name, "quadratic", (3,), "float64", 0.015, 8, seed, 1.0)]
     if kind == "my_sgd":
-        return [TrainCase(name, {"lr": 0.05}, 6, seed)]
+        return [TrainCase(name, {"lr": 0.05}, 3, seed)]
     if kind == "my_adam":
-        return [TrainCase(name, {"lr": 0.02, "betas": [0.8, 0.99]}, 6, seed)]
+        return [TrainCase(name, {"lr": 0.02, "betas": [0.8, 0.99]}, 3, seed)]
     return []
 
 
