@@ -204,7 +204,7 @@ def test_self_check_without_solutions_names_the_mistake(tmp_path, root):
     import sys
 
     script = (
-        "from autograder import engine\n"
+        "from autograder.verdict import engine\n"
         "from autograder.verdict.sources import Sources\n"
         "sources = Sources.discover()\n"
         "assert not sources.instructor\n"

@@ -373,7 +373,7 @@ def test_rendering_a_saved_result_needs_neither_torch_nor_solutions(tmp_path, ro
     path.write_text(json.dumps(saved))
     script = (
         "import json, sys\n"
-        "from autograder import report\n"
+        "from autograder.reports import report\n"
         "from autograder.reports.result import SubmissionResult\n"
         f"result = SubmissionResult.from_dict(json.loads(open({str(path)!r}).read()))\n"
         "text = report.to_text(result) + report.to_markdown(result) + report.to_html(result)\n"
