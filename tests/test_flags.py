@@ -71,3 +71,19 @@ def test_every_match_holds_a_needle(hatch):
         assert any(needle in match.group(0) for needle in hatch.needles), match.group(0)
 
     holds()
+
+
+@pytest.mark.parametrize(
+    "line, flagged",
+    [
+        ("from autograder import checks", True),
+        ("from autograder import (checks)", True),
+        ("from autograder import notebook", False),
+        ("from autograder.notebook import check", False),
+    ],
+)
+def test_the_grader_imported_by_name_is_flagged(line, flagged):
+    """Is importing a grader module by name (``from autograder import checks``) flagged like
+    ``autograder.checks``, and the notebook's own imports still not?"""
+    found = [flag for flag in escape_hatches(line) if flag.startswith("the grader's modules")]
+    assert bool(found) == flagged, found

@@ -129,10 +129,10 @@ def test_unknown_missing_and_extra_are_explained():
     answers = {**KEY, unknown: "adamw", "rule-zzzz": "adam"}
     del answers[missing]
     result = grade(answers)
-    assert {"unknown", "missing", "extra"} <= set(kinds(result))
+    assert {"unknown", "unanswered", "extra"} <= set(kinds(result))
     messages = {f.kind: f.message for f in result.findings}
     assert unknown in messages["unknown"] and "'adam'" in messages["unknown"]
-    assert missing in messages["missing"]
+    assert missing in messages["unanswered"]
     assert "rule-zzzz" in messages["extra"]
     assert result.score == pytest.approx(POINTS * (len(KEY) - 2) / len(KEY))
 
@@ -226,7 +226,7 @@ def test_hostile_objects_are_read_without_running_their_code():
     sneaky = SneakyDict({card: another(KEY[card])})
     result = grade(sneaky)
     assert result.score == 0  # what is stored is one wrong answer, whatever items() says
-    assert "missing" in kinds(result)
+    assert "unanswered" in kinds(result)
 
     assert "not a dict" in grade(PretendDict()).feedback
 
@@ -263,3 +263,31 @@ def test_the_check_does_not_import_matplotlib():
         "assert 'matplotlib' not in sys.modules, 'matplotlib was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_partly_answered_quiz_is_told_what_is_left():
+    """Does a quiz with cards left unanswered keep its score and its findings in the sandboxed
+    path (not "not defined", which is for an answer that is missing altogether)?"""
+    from autograder.sandbox import Limits
+    from autograder.verdict.grade import _explained
+
+    answers = {card: KEY[card] for card in CARDS[:10]}
+    result = grade(answers)
+    assert "unanswered" in kinds(result)
+    explained = _explained(result, [], Limits(), ["FLASHCARD_ANSWERS"])
+    assert "unanswered" in kinds(explained)
+    assert not any("not defined" in finding.message for finding in explained.findings)
+    assert explained.score == pytest.approx(POINTS * 10 / len(CARDS))
+
+
+def test_extra_keys_are_quoted_short_and_counted():
+    """Are keys that are not card ids quoted at most 40 characters long, at most five of them,
+    and the rest counted (the quiz is no channel for what the student's process held)?"""
+    answers = {card: KEY[card] for card in CARDS}
+    answers.update({f"leak-{index:03d}-" + "x" * 200: "sgd" for index in range(30)})
+    result = grade(answers)
+    extra = [finding for finding in result.findings if finding.kind == "extra"]
+    assert len(extra) == flashcards.MAX_EXTRA + 1
+    assert "25 more keys" in extra[-1].message
+    assert all(len(finding.message) < 200 for finding in extra)
+    assert result.score == POINTS  # extra keys cost nothing

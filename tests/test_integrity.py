@@ -354,3 +354,37 @@ def test_a_broken_adam_step_does_not_sink_my_adam_in_the_sandbox(tmp_path):
         assert runs == [False] and alice.test("my_adam").passed
     finally:
         sandbox.close()
+
+
+@pytest.mark.parametrize("hidden", [True, False])
+def test_what_a_stopped_test_printed_is_quoted_only_without_hidden_cases(hidden):
+    """Is what the code printed before its test crashed withheld when the test ran hidden cases
+    (it could print their inputs), and quoted when it did not?"""
+    from autograder.reports.result import Finding
+    from autograder.verdict.judges import stopped_policy
+
+    printed = "param tensor([0.1234, 5.678])"
+    stopped = Finding("crash", "Your code ended the Python process", None, {"output": printed})
+    told = stopped_policy(stopped, hidden=hidden)
+    assert (printed in told.message) is not hidden
+    assert "output" not in told.details
+    assert told.hidden is hidden
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HIDDEN, reason="the batch grader grades on hidden cases")
+def test_the_third_red_teams_attacks(attacked):
+    """Does a crash print no hidden value into its author's report, a MySGD factory returning a
+    torch.optim.Optimizer score 0 on my_sgd (with a partly answered quiz told what is left, not
+    "not defined"), and a quiz stuffed with hidden draws show at most five short keys?"""
+    crash = {test["name"]: test for test in attacked["leak_crash_output"]["tests"]}["sgd"]
+    assert crash["score"] == 0
+    assert all("printed:" not in finding["message"] for finding in crash["findings"])
+    factory = {test["name"]: test for test in attacked["mysgd_factory_partial_cards"]["tests"]}
+    assert factory["my_sgd"]["score"] == 0
+    cards = factory["flashcards"]
+    assert 0 < cards["score"] < cards["max_score"]
+    assert not any("not defined" in finding["message"] for finding in cards["findings"])
+    stuffed = {test["name"]: test for test in attacked["leak_draws_flashcards"]["tests"]}
+    extra = [f for f in stuffed["flashcards"]["findings"] if f["kind"] == "extra"]
+    assert len(extra) <= 6 and all(len(f["message"]) < 200 for f in extra)

@@ -185,17 +185,20 @@ def read(case: FlashcardCase, observation: dict) -> Reading:
     """Understand the answers leniently, with a finding for everything that cannot count."""
     if "refused" in observation:
         return Reading({}, [Finding("invalid", observation["refused"] + _FORMAT)])
-    findings = [_problem(problem) for problem in observation["problems"]]
+    findings = [_problem(problem) for problem in observation["problems"][:MAX_EXTRA]]
     # A card whose answer is not a str is answered, unreadably (not also "missing").
     answers: dict[str, str | None] = {
         card_of(problem["key"]): None
         for problem in observation["problems"]
         if problem["problem"] == "value" and card_of(problem["key"]) in case.cards
     }
+    extra = 0
     for written, name in observation["pairs"]:
         card = card_of(written)
         if card not in case.cards:
-            findings.append(_extra(written, case.cards))
+            extra += 1
+            if extra <= MAX_EXTRA:
+                findings.append(_extra(written, case.cards))
             continue
         algorithm = canonical(name)
         if algorithm is None:
@@ -206,14 +209,18 @@ def read(case: FlashcardCase, observation: dict) -> Reading:
             )
             algorithm = None
         answers[card] = algorithm
+    if extra > MAX_EXTRA:
+        findings.append(
+            Finding("extra", f"… and {extra - MAX_EXTRA} more keys that are not card ids.")
+        )
     if not observation["pairs"] and not observation["problems"]:
-        findings.append(Finding("missing", f"`{ANSWER}` is empty." + _FORMAT))
+        findings.append(Finding("unanswered", f"`{ANSWER}` is empty." + _FORMAT))
     else:
         missing = [card for card in case.cards if card not in answers]
         if missing:
             findings.append(
                 Finding(
-                    "missing",
+                    "unanswered",
                     f"No answer for {_cards(missing)}.",
                     None,
                     {"cards": missing},
@@ -234,39 +241,53 @@ def _cards(cards: list[str]) -> str:
 
 
 def _problem(problem: dict) -> Finding:
-    if problem["problem"] == "key":
+    cut = {key: str(value)[:MAX_QUOTED] for key, value in problem.items()}
+    if cut["problem"] == "key":
         message = (
-            f"A key of `{ANSWER}` is {problem['key']}, not a str: the keys are the card ids, "
-            "such as the file names in assets/flashcards/ without `.png`."
+            f"A key of `{ANSWER}` is {cut['key']}, not a str: the keys are the card ids, such as "
+            "the file names in assets/flashcards/ without `.png`."
         )
     else:
         message = (
-            f"Card {problem['key']}: the answer is {problem['got']}, not a str naming one of "
+            f"Card {cut['key']}: the answer is {cut.get('got', '')}, not a str naming one of "
             f"{', '.join(ALGORITHMS)}."
         )
-    return Finding("invalid", message, None, problem)
+    return Finding("invalid", message, None, cut)
+
+
+# What a finding quotes of the student's own text: enough to recognise a typo, not a channel for
+# whatever the student's code wrote there (its process held every case's inputs) nor a wall of
+# text; the extra keys listed one by one, then counted.
+MAX_QUOTED = 40
+MAX_EXTRA = 5
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted, cut to ``MAX_QUOTED`` characters."""
+    return repr(text) if len(text) <= MAX_QUOTED else repr(text[:MAX_QUOTED]) + "…"
 
 
 def _extra(written: str, cards: tuple[str, ...]) -> Finding:
-    near = difflib.get_close_matches(card_of(written), cards, n=1, cutoff=0.5)
+    short = len(written) <= MAX_QUOTED  # difflib is quadratic: no hint for a long key
+    near = difflib.get_close_matches(card_of(written), cards, n=1, cutoff=0.5) if short else []
     hint = f" (did you mean {near[0]}?)" if near else ""
     return Finding(
         "extra",
-        f"`{ANSWER}` has the key {written!r}, which is not a card id{hint}; it is ignored.",
+        f"`{ANSWER}` has the key {_shown(written)}, which is not a card id{hint}; it is ignored.",
         None,
-        {"key": written},
+        {"key": written[:MAX_QUOTED]},
     )
 
 
 def _unknown(card: str, name: str) -> Finding:
-    near = closest(name)
+    near = closest(name) if len(name) <= MAX_QUOTED else None
     hint = f"did you mean {near!r}? " if near else ""
     return Finding(
         "unknown",
-        f"Card {card}: {name!r} is not one of the seven algorithms; {hint}"
+        f"Card {card}: {_shown(name)} is not one of the seven algorithms; {hint}"
         f"Use one of {', '.join(ALGORITHMS)}.",
         card,
-        {"got": name, "closest": near},
+        {"got": name[:MAX_QUOTED], "closest": near},
     )
 
 

@@ -208,6 +208,10 @@ def train(make, case: TrainCase, observation: dict, watch=None) -> None:
     call, step = "the constructor", 0
     try:
         optimizer = make(_param_spec(params, case))
+        # What was built, not only what was called: a function named like the class may return
+        # a torch.optim.Optimizer (``type()``, which no ``__class__`` property changes).
+        if issubclass(type(optimizer), torch.optim.Optimizer):
+            observation["subclasses_optimizer"] = True
         if watch is not None:
             watch(optimizer, 0)
         for step in range(1, case.steps + 1):

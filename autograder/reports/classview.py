@@ -35,6 +35,7 @@ MEMORY_WORDS = ("MemoryError", "out of memory", "can't allocate memory", "Defaul
 # Finding kinds as a difference profile says them, where no detail says more.
 KIND_WORDS = {
     "missing": "no answer",
+    "unanswered": "cards left unanswered",
     "timeout": "still running at the time limit",
     "crash": "crashed",
     "forbidden": "used what is forbidden",

@@ -62,7 +62,8 @@ HATCHES: tuple[EscapeHatch, ...] = (
     ),
     EscapeHatch(  # the notebook's own imports (notebook, sketch, surfaces) excepted
         "the grader's modules",
-        r"\bautograder\s*\.\s*(?!(?:notebook|sketch|surfaces)\b)\w+",
+        r"\bautograder\s*\.\s*(?!(?:notebook|sketch|surfaces)\b)\w+"
+        r"|\bfrom\s+autograder\s+import\s+\(?\s*(?!(?:notebook|sketch|surfaces)\b)\w+",
         ("autograder",),
     ),
     EscapeHatch(

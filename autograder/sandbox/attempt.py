@@ -302,9 +302,11 @@ class _Attempt:
                 self.run.failures[where] = Finding(
                     "timeout", self.sandbox._budget_text(before=False)
                 )
-            else:
-                sentence = what[0].upper() + what[1:]
-                self.run.failures[where] = Finding(endings.kind(self.exit, self.killed), sentence)
+            else:  # what it printed goes apart: the verdict decides whether it may be shown
+                said = endings.what_happened(self.killed, self.exit, exitcode, "", self.limits)
+                sentence = said[0].upper() + said[1:]
+                kind = endings.kind(self.exit, self.killed)
+                self.run.failures[where] = Finding(kind, sentence, None, {"output": output})
             return [test for test in pending if test.name != where]
         if kind in ("setup", "parse") or not self.run.protections:
             reason = self.run.notes[-1] if self.run.notes else what

@@ -177,10 +177,12 @@ def _close_inherited(channel: Channel, keep: set[int]) -> None:
 
 
 def _remove_kernels(*, shim: bool) -> list[str]:
-    """torch's optimiser kernels out of reach (``kernels``): Python ones were removed in the fork
-    server, fused ones are blocked here; the ``adam_step`` shim's private copy of Adam is kept only
-    in the child that runs ``my_adam`` (and nothing else)."""
-    kernels.block_fused_ops()
+    """torch's optimiser kernels out of reach (``kernels``): Python ones were removed and fused ones
+    blocked in the fork server; the ``adam_step`` shim's private copy of Adam is kept only in the
+    child that runs ``my_adam`` (and nothing else). A fork server that could not preload blocked
+    nothing: the child does it then, before any student code runs."""
+    if not kernels.blocked():
+        kernels.block_fused_ops()
     if not shim:
         optimizers._AdamStepShim.kernel = None
     return ["optimiser kernels removed"]

@@ -13,11 +13,12 @@ An in-process tripwire can be switched off by the code it watches; so here the k
    raises. The original code objects are then referenced by nothing and freed: there is no
    original left to find through frames, closures or ``gc``. ``Optimizer`` itself
    (``optimizer.py``), ``lr_scheduler`` and ``swa_utils`` are not kernels and stay.
-2. ``block_fused_ops()`` (in every child, before student code): torch's C++ fused kernels
-   (``_fused_adam_``, ``_fused_sgd_``, ...) are overridden for the CPU in torch's dispatcher by a
-   kernel that raises. The registration's handle is kept alive only by a reference count, not by
-   any Python object, so nothing in the child can undo it; the original kernel stays registered
-   but inactive, and torch offers no call that reaches an inactive kernel.
+2. ``block_fused_ops()`` (in the fork server, before any child exists: every child inherits the
+   dispatcher as it is): torch's C++ fused kernels (``_fused_adam_``, ``_fused_sgd_``, ...) are
+   overridden for the CPU in torch's dispatcher by a kernel that raises. The registration's handle
+   is kept alive only by a reference count, not by any Python object, so nothing in a child can
+   undo it; the original kernel stays registered but inactive, and torch offers no call that
+   reaches an inactive kernel.
 3. The sources (``torch/optim/*.py`` and their bytecode caches, other libraries' Adam such as
    scikit-learn's) are unreadable by the child (``confine.readable_paths``, Landlock): a module
    cannot be reloaded or re-executed from its file.
@@ -132,6 +133,14 @@ def optimiser_ops() -> tuple[str, ...]:
     return tuple(sorted(name.removeprefix("aten::") for name in names))
 
 
+_BLOCKED: list[bool] = []  # True once this process (and so every later fork of it) blocked them
+
+
+def blocked() -> bool:
+    """Whether ``block_fused_ops`` ran in this process or the one it was forked from."""
+    return bool(_BLOCKED)
+
+
 def block_fused_ops() -> None:
     """Override every overload of torch's fused optimiser kernels with one that raises, for the
     dispatch keys that compute, for good."""
@@ -144,6 +153,7 @@ def block_fused_ops() -> None:
                 library.impl(op, key, _fused_refused, False)  # type: ignore[call-arg]
     # Keep the registration alive without any Python reference to it: nothing can reset it.
     ctypes.pythonapi.Py_IncRef(ctypes.py_object(library))
+    _BLOCKED.append(True)
 
 
 def _fused_refused(*args, **kwargs):

@@ -58,10 +58,10 @@ optimizers._AdamStepShim.kernel = staticmethod(_shim_kernel)
 kernels.neutralise_python(spare=(_shim_kernel,))
 del _shim_kernel
 
-# What a child may read, resolved and opened once here (every child inherits the handles), and
-# the fused optimiser operators every child blocks, looked up once.
+# What a child may read, resolved and opened once here (every child inherits the handles); the
+# fused optimiser operators blocked here, for every child (which inherits torch's dispatcher).
 confine.readable_handles()
-kernels.optimiser_ops()
+kernels.block_fused_ops()
 
 # What the child's guard compares against once student code has run: the modules as every child
 # starts from them (snapshot here, once, rather than in each child).

@@ -52,8 +52,7 @@ def verdict(
             patched grader), when it did: the test scores 0 with it.
     """
     if stopped is not None:
-        hidden_error = hidden and stopped.kind == "error" and stopped.details.get("type")
-        return TestResult.zero(test.name, redacted_error(stopped) if hidden_error else stopped)
+        return TestResult.zero(test.name, stopped_policy(stopped, hidden=hidden))
     whole = observations[0] if isinstance(observations, list) and observations else None
     unobserved = Unobserved.of(whole)  # one observation that stands for every case
     if unobserved is not None and unobserved.reason == "missing":
@@ -142,6 +141,28 @@ def _without_values(finding: Finding) -> Finding:
     details = {key: value for key, value in finding.details.items() if key != "repr"}
     message = finding.message.replace(str(shown), "(a value not shown for hidden cases)")
     return Finding(finding.kind, message, finding.case, details, hidden=True)
+
+
+def stopped_policy(stopped: Finding, *, hidden: bool) -> Finding:
+    """How a test that stopped (an exception, a crash, a timeout) is told. With hidden cases, an
+    exception is reduced to its type and line (``redacted_error``) and what the code printed
+    before it stopped is not quoted: it could print the hidden inputs it was given."""
+    if hidden and stopped.kind == "error" and stopped.details.get("type"):
+        return redacted_error(stopped)
+    output = stopped.details.get("output")
+    if not isinstance(output, str):
+        return stopped
+    details = {key: value for key, value in stopped.details.items() if key != "output"}
+    message = stopped.message
+    if hidden and output.strip():
+        message += (
+            ". What it printed is not shown, as the test ran hidden cases: run the self-check to "
+            "see it on the public ones."
+        )
+        return Finding(stopped.kind, message, stopped.case, details, hidden=True)
+    if output.strip():
+        message += f". The last thing it printed:\n{output}"
+    return Finding(stopped.kind, message, stopped.case, details, stopped.hidden)
 
 
 def redacted_error(finding: Finding) -> Finding:
