@@ -262,7 +262,7 @@ MAX_QUOTED = 40
 MAX_EXTRA = 5
 
 
-def _shown(text: str) -> str:
+def _quoted(text: str) -> str:
     """``text`` quoted, cut to ``MAX_QUOTED`` characters."""
     return repr(text) if len(text) <= MAX_QUOTED else repr(text[:MAX_QUOTED]) + "…"
 
@@ -273,7 +273,7 @@ def _extra(written: str, cards: tuple[str, ...]) -> Finding:
     hint = f" (did you mean {near[0]}?)" if near else ""
     return Finding(
         "extra",
-        f"`{ANSWER}` has the key {_shown(written)}, which is not a card id{hint}; it is ignored.",
+        f"`{ANSWER}` has the key {_quoted(written)}, which is not a card id{hint}; it is ignored.",
         None,
         {"key": written[:MAX_QUOTED]},
     )
@@ -284,7 +284,7 @@ def _unknown(card: str, name: str) -> Finding:
     hint = f"did you mean {near!r}? " if near else ""
     return Finding(
         "unknown",
-        f"Card {card}: {_shown(name)} is not one of the seven algorithms; {hint}"
+        f"Card {card}: {_quoted(name)} is not one of the seven algorithms; {hint}"
         f"Use one of {', '.join(ALGORITHMS)}.",
         card,
         {"got": name[:MAX_QUOTED], "closest": near},
