@@ -105,12 +105,13 @@ def lean_notebook(notebook):
     return notebook
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of every process it started) of one command."""
+def timed(command: list[str], cwd: Path, root: Path = ROOT) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of every process it started) of one command, with the
+    ``autograder`` of the checkout ``root``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     completed = subprocess.run(
-        command, cwd=cwd, env=environment(ROOT), capture_output=True, text=True
+        command, cwd=cwd, env=environment(root), capture_output=True, text=True
     )
     wall = time.perf_counter() - start
     _reap_orphans()  # the fork server and its children, reparented here once the grader exits
