@@ -132,7 +132,6 @@ class _Attempt:
                 {
                     "name": test.name,
                     "cases": [case.to_dict() for case in test.cases],
-                    "case_class": _class_path(test.cases),
                 }
                 for test in self.tests
             ],
@@ -346,11 +345,6 @@ def _prepared(tests: list[PlannedTest]) -> dict[str, dict]:
         if kind.prepare is not None:
             prepared.setdefault(kind.name, {}).update(kind.prepare(test.cases))
     return prepared
-
-
-def _class_path(cases: list) -> str:
-    cls = type(cases[0]) if cases else object
-    return f"{cls.__module__}:{cls.__qualname__}"
 
 
 def _tail(path: Path) -> str:

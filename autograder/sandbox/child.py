@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import importlib
 import json
 import math
 import os
@@ -35,11 +34,11 @@ from autograder.checks.common import describe_error
 from autograder.loading.load import exec_chunk
 from autograder.reports import paths
 from autograder.sandbox import confine, kernels, reading, wire
+from autograder.spec import BY_NAME
 from autograder.verdict import engine
 
 MAX_MESSAGE = 4 << 20  # bytes of one message; the grader refuses longer ones
 PATHS_SECONDS = 3.0  # CPU and wall time for walking the report pictures' paths
-CASE_MODULES = "autograder.checks."
 
 
 class Channel:
@@ -218,7 +217,8 @@ def _run(job: dict, channel: Channel, limits: confine.Limits) -> None:
         confine.cpu_budget(limits.timeout)
         message = {"event": "result", "name": test["name"]}
         try:
-            cases = [_case_class(test["case_class"]).from_dict(case) for case in test["cases"]]
+            case_type = KINDS[BY_NAME[test["name"]].kind].case_type
+            cases = [case_type.from_dict(case) for case in test["cases"]]
             message["observations"] = engine.run_test(test["name"], namespace, cases)
         except BaseException as error:
             message["raised"] = describe_error(error)
@@ -235,13 +235,6 @@ def _run(job: dict, channel: Channel, limits: confine.Limits) -> None:
         channel.send({"event": "paths_result", "paths": walked})
     except BaseException:  # a path that cannot be walked or sent is a picture not drawn
         guard.restore()
-
-
-def _case_class(path: str):
-    module, _, name = path.partition(":")
-    if not module.startswith(CASE_MODULES):
-        raise ValueError(f"case class outside {CASE_MODULES}: {path}")
-    return getattr(importlib.import_module(module), name)
 
 
 GRADER_MODULES = ("autograder.", "autograder")
