@@ -11,7 +11,8 @@ submissions only, so that both versions do the same work: no diagnosis, no time-
 round grades the first fifth and all ``--students`` with each version in turn, and the steady
 cost per submission is the slope between the two, (T(n) - T(m)) / (n - m); the report gives every
 round's ratio and the medians, as this machine's speed varies by tens of per cent from one
-minute to the next (measured: the same commit, 0.36 to 0.46 s of CPU per submission).
+minute to the next (measured: the same commit, 0.34 to 0.40 s of CPU per submission within ten
+minutes); the versions take turns in ABBA order.
 """
 
 from __future__ import annotations
@@ -50,7 +51,10 @@ def main() -> int:
         course = bench_batch.build_course(Path(folder), n, lean=True, kinds={"correct": {}})
         students = sorted(path.name for path in (course / "submitted").iterdir())
         for round_ in range(args.rounds):
-            for name, checkout in versions.items():
+            # ABBA: the order alternates, so that a machine slowing down (it does, by minutes)
+            # does not always cost the same version.
+            order = list(versions.items())
+            for name, checkout in order if round_ % 2 == 0 else order[::-1]:
                 out = Path(folder) / f"out-{name}"
                 small = graded(checkout, course, students[:m], out, args.jobs)
                 big = graded(checkout, course, students, out, args.jobs)
