@@ -388,3 +388,20 @@ def test_the_third_red_teams_attacks(attacked):
     stuffed = {test["name"]: test for test in attacked["leak_draws_flashcards"]["tests"]}
     extra = [f for f in stuffed["flashcards"]["findings"] if f["kind"] == "extra"]
     assert len(extra) <= 6 and all(len(f["message"]) < 200 for f in extra)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HIDDEN, reason="the batch grader grades on hidden cases")
+def test_the_fourth_red_teams_attacks(attacked):
+    """Does undoing the fused kernels' block (the registration found by scanning memory, then
+    reset) score nothing on adam; does no report quote a long type name, a crashed cell's output
+    or a forged quiz answer (each bounded, and a forged one malformed); and does a quiz answer
+    built to make the grader's own comparison quadratic cost its author the quiz, not the batch?"""
+    assert _scores(attacked["fused_unblock_reset"])["adam"] == 0
+    for attack in ("long_type_name_leak", "load_crash_output", "flashcards_quadratic_parent"):
+        for test in attacked[attack]["tests"]:
+            for finding in test["findings"]:
+                assert len(finding["message"]) < 700, (attack, test["name"], finding["kind"])
+                assert "printed:" not in finding["message"], (attack, test["name"])
+    assert _scores(attacked["flashcards_quadratic_parent"])["flashcards"] == 0
+    assert attacked["honest"]["score"] == attacked["honest"]["max_score"]

@@ -81,6 +81,8 @@ ALIASES: dict[str, str] = {
 def canonical(name: str) -> str | None:
     """The canonical algorithm a written name means, or None when it names none of the seven."""
     word, before = squeeze(name), None
+    if len(word) > MAX_TEXT:  # no name is that long; and the loop below is quadratic in it
+        return None
     while word != before and word not in ALIASES:
         before = word
         for prefix in _PREFIXES:
@@ -133,7 +135,7 @@ def expected(case_list: list[FlashcardCase], sources: Sources) -> list[Observati
 
 
 def _type_name(value: object) -> str:
-    return type.__dict__["__name__"].__get__(type(value))
+    return type.__dict__["__name__"].__get__(type(value))[:40]
 
 
 def _shown(value: object) -> str:

@@ -32,7 +32,7 @@ def once(cache: dict, key, compute):
 def run_cases(test, answer, cases: list, namespace: dict) -> list[dict]:
     """Observations of ``answer`` on every case of ``test``, whatever its kind."""
     if test.kind != "flashcards" and not callable(answer):
-        kind = type(answer).__name__
+        kind = type(answer).__name__[:40]
         sentence = f"`{test.answer}` is a {kind}, not a function or class."
         return Unobserved("invalid", sentence).wire()
     check = KINDS[test.kind]

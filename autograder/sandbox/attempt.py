@@ -294,7 +294,9 @@ class _Attempt:
         if kind == "chunk":
             index, label = where
             self.skip.add(index)
-            self.run.skipped.append(f"{label}: {what}; it was skipped.")
+            # Without what it printed: the child already held every case, hidden ones included.
+            said = endings.what_happened(self.killed, self.exit, exitcode, "", self.limits)
+            self.run.skipped.append(f"{label}: {said}; it was skipped.")
             return pending
         if kind == "test":
             if self.killed == "budget":

@@ -182,6 +182,7 @@ def _remove_kernels(*, shim: bool) -> list[str]:
     nothing: the child does it then, before any student code runs."""
     if not kernels.blocked():
         kernels.block_fused_ops()
+    kernels.no_undo()
     if not shim:
         optimizers._AdamStepShim.kernel = None
     return ["optimiser kernels removed"]

@@ -38,6 +38,7 @@ operations — which is the exercise.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import gc
@@ -154,6 +155,15 @@ def block_fused_ops() -> None:
     # Keep the registration alive without any Python reference to it: nothing can reset it.
     ctypes.pythonapi.Py_IncRef(ctypes.py_object(library))
     _BLOCKED.append(True)
+
+
+def no_undo() -> None:
+    """In a child, before student code: dispatcher registrations lose ``reset``, the one Python
+    call that undoes one (the block's registration can be found by scanning memory with
+    ``ctypes``, a red team showed; ``reset`` then made torch's fused kernel work again). What is
+    left to a student is writing the process's memory by hand, which the README says."""
+    with contextlib.suppress(AttributeError):
+        delattr(torch._C._DispatchModule, "reset")
 
 
 def _fused_refused(*args, **kwargs):

@@ -64,7 +64,7 @@ def explain(answer: str, problems: Iterable[str], defined: Iterable[str]) -> Fin
     whole = [problem for problem in problems if any(word in problem for word in _WHOLE_FILE)]
     if whole:
         return Finding(
-            "missing", f"`{answer}` could not be read: {whole[0]}", None, {"answer": answer}
+            "missing", f"`{answer}` could not be read: {whole[0][:200]}", None, {"answer": answer}
         )
     near = difflib.get_close_matches(answer, sorted(set(defined) - {answer}), n=1, cutoff=0.75)
     if near:

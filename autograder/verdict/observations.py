@@ -150,38 +150,45 @@ class TrainObservation(TypedDict):
     adam_step_calls: NotRequired[int]
 
 
+# Text the child writes and a finding may quote: as long as the child's own checks make it (a quiz
+# key or answer: 80 characters; a sentence about a value: 200), never more. Longer is a forged
+# claim; it would also cost the grader time, as some text is compared in more than linear time.
+Word = Annotated[str, Field(max_length=80)]
+Sentence = Annotated[str, Field(max_length=200)]
+
+
 class CardProblem(TypedDict):
     __pydantic_config__ = STRICT  # type: ignore[misc]
-    key: str
+    key: Word
     problem: Literal["key", "value"]
-    got: NotRequired[str]
+    got: NotRequired[Word]
 
 
 class CardAnswers(TypedDict):
     __pydantic_config__ = STRICT  # type: ignore[misc]
     case: str
-    pairs: list[Annotated[list[str], Field(min_length=2, max_length=2)]]  # [written, name]
+    pairs: list[Annotated[list[Word], Field(min_length=2, max_length=2)]]  # [written, name]
     problems: list[CardProblem]
 
 
 class CardRefusal(TypedDict):
     __pydantic_config__ = STRICT  # type: ignore[misc]
     case: str
-    refused: str
+    refused: Sentence
 
 
 class Missing(TypedDict):
     """The whole test: the answer is not defined (one observation stands for every case)."""
 
     __pydantic_config__ = STRICT  # type: ignore[misc]
-    missing: str
+    missing: Word
 
 
 class Invalid(TypedDict):
     """The whole test: the answer is of the wrong type."""
 
     __pydantic_config__ = STRICT  # type: ignore[misc]
-    invalid: str
+    invalid: Sentence
 
 
 @dataclass(frozen=True)
