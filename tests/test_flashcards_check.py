@@ -291,3 +291,19 @@ def test_extra_keys_are_quoted_short_and_counted():
     assert "25 more keys" in extra[-1].message
     assert all(len(finding.message) < 200 for finding in extra)
     assert result.score == POINTS  # extra keys cost nothing
+
+
+def test_a_card_written_many_ways_is_told_about_once():
+    """Is a card answered under many spellings, all unknown names, told about once (one finding
+    per card, however many spellings), and a card answered twice differently one conflict?"""
+    card = CARDS[0]
+    answers = {
+        f"{prefix}{card}{suffix}": f"not-an-algorithm-{i}"
+        for i, (prefix, suffix) in enumerate(
+            (p, s) for p in ("", " ", "  ", "a/", "b/") for s in ("", ".png", " ")
+        )
+    }
+    result = grade(answers)
+    assert sum(finding.case == card for finding in result.findings) <= 2
+    twice = grade({card: KEY[card], f" {card}": another(KEY[card])})
+    assert [finding.kind for finding in twice.findings].count("conflict") == 1

@@ -194,7 +194,7 @@ def read(case: FlashcardCase, observation: dict) -> Reading:
         for problem in observation["problems"]
         if problem["problem"] == "value" and card_of(problem["key"]) in case.cards
     }
-    extra = 0
+    extra, conflicted = 0, set()
     for written, name in observation["pairs"]:
         card = card_of(written)
         if card not in case.cards:
@@ -203,14 +203,16 @@ def read(case: FlashcardCase, observation: dict) -> Reading:
                 findings.append(_extra(written, case.cards))
             continue
         algorithm = canonical(name)
-        if algorithm is None:
-            findings.append(_unknown(card, name))
-        if card in answers and answers[card] != algorithm:
+        if card not in answers:  # a card written several ways is told about once
+            if algorithm is None:
+                findings.append(_unknown(card, name))
+            answers[card] = algorithm
+        elif card not in conflicted and answers[card] != algorithm:
+            conflicted.add(card)
             findings.append(
                 Finding("conflict", f"Card {card} is answered twice, differently.", card)
             )
-            algorithm = None
-        answers[card] = algorithm
+            answers[card] = None
     if extra > MAX_EXTRA:
         findings.append(
             Finding("extra", f"… and {extra - MAX_EXTRA} more keys that are not card ids.")
