@@ -14,10 +14,12 @@ PATH (Debian: ``apt-get install chromium``; ``.ci/run`` installs it).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import select
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -71,7 +73,8 @@ class Browser:
 
     def __init__(self, path: str | None = None, *, timeout: float = 60.0) -> None:
         self.timeout = timeout
-        self.profile = tempfile.TemporaryDirectory(prefix="chromium-")
+        # Chromium's helper processes may still be writing to the profile when it is removed.
+        self.profile = tempfile.TemporaryDirectory(prefix="chromium-", ignore_cleanup_errors=True)
         to_browser, self._commands = os.pipe()
         self._replies, from_browser = os.pipe()
         flags = [
@@ -93,6 +96,7 @@ class Browser:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: ``close`` kills every helper too
         )
         os.close(to_browser)
         os.close(from_browser)
@@ -103,7 +107,10 @@ class Browser:
         self.visit = Visit()
 
     def close(self) -> None:
-        self.process.kill()
+        """Kill the browser and every process it started (renderers, the zygote), then remove
+        its profile: a helper left running would write to it while it is removed."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
         os.close(self._commands)
         os.close(self._replies)
