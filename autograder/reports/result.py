@@ -38,6 +38,12 @@ class Finding:
     hidden: bool = False
 
 
+def printed(output: str) -> str:
+    """How a finding's message goes on to quote what the student's code printed last, if it
+    printed anything (a stopped cell or test: the sandbox and the verdict say it alike)."""
+    return f". The last thing it printed:\n{output}" if output.strip() else ""
+
+
 @dataclass
 class TestResult:
     """The score of one test and why."""

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autograder.checks import KINDS
-from autograder.reports.result import Finding
+from autograder.reports.result import Finding, printed
 from autograder.sandbox import endings, messages, reading
 from autograder.sandbox.child import PATHS_SECONDS, main
 from autograder.sandbox.confine import MIB, can_change_uid, disk_used, remove_pids_cgroup
@@ -289,13 +289,15 @@ class _Attempt:
             return pending
         if self.budget.cpu_left() < MIN_ATTEMPT and self.killed is None:
             self.killed = "budget"  # the child's CPU limit was what the submission had left
-        what = endings.what_happened(self.killed, self.exit, exitcode, output, self.limits)
+        # What it printed is quoted only where no student code had run; a crashed cell or test
+        # leaves it out (the child already held every case, hidden ones included), or apart, for
+        # the verdict to decide (``judges.stopped_policy``).
+        said = endings.what_happened(self.killed, self.exit, exitcode, self.limits)
+        what = said + printed(output)
         kind, where = self.phase
         if kind == "chunk":
             index, label = where
             self.skip.add(index)
-            # Without what it printed: the child already held every case, hidden ones included.
-            said = endings.what_happened(self.killed, self.exit, exitcode, "", self.limits)
             self.run.skipped.append(f"{label}: {said}; it was skipped.")
             return pending
         if kind == "test":
@@ -303,11 +305,10 @@ class _Attempt:
                 self.run.failures[where] = Finding(
                     "timeout", self.sandbox._budget_text(before=False)
                 )
-            else:  # what it printed goes apart: the verdict decides whether it may be shown
-                said = endings.what_happened(self.killed, self.exit, exitcode, "", self.limits)
+            else:
                 sentence = said[0].upper() + said[1:]
-                kind = endings.kind(self.exit, self.killed)
-                self.run.failures[where] = Finding(kind, sentence, None, {"output": output})
+                ending = endings.kind(self.exit, self.killed)
+                self.run.failures[where] = Finding(ending, sentence, None, {"output": output})
             return [test for test in pending if test.name != where]
         if kind in ("setup", "parse") or not self.run.protections:
             reason = self.run.notes[-1] if self.run.notes else what

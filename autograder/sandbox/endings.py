@@ -8,12 +8,10 @@ from autograder.reports.result import Finding
 from autograder.sandbox.confine import MIB, Limits
 
 
-def what_happened(
-    killed: str | None, exit: dict | None, exitcode, output: str, limits: Limits
-) -> str:
+def what_happened(killed: str | None, exit: dict | None, exitcode, limits: Limits) -> str:
     """Why the child stopped: killed by the grader (``"timeout"``, ``"budget"`` or a sentence on
-    its disk use), its supervisor's report (``exit``), or only its exit code; then what it printed
-    last."""
+    its disk use), its supervisor's report (``exit``), or only its exit code. What it printed is
+    said apart (``result.printed``), where it may be shown."""
     if killed == "budget":
         what = (
             f"the time allowed for your whole submission ({limits.submission_seconds:g} s) "
@@ -36,8 +34,6 @@ def what_happened(
         )
     else:
         what = f"the sandboxed process died unexpectedly (exit code {exitcode})"
-    if output.strip():
-        what += f". The last thing it printed:\n{output}"
     return what
 
 

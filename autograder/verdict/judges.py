@@ -16,7 +16,7 @@ import re
 from typing import Any, cast
 
 from autograder.checks import KINDS
-from autograder.reports.result import NOTE, Finding, TestResult
+from autograder.reports.result import NOTE, Finding, TestResult, printed
 from autograder.spec import TestSpec
 from autograder.verdict import diagnose, expect
 from autograder.verdict.cases import case_id, is_fresh, is_fresh_id, public_ids
@@ -160,9 +160,7 @@ def stopped_policy(stopped: Finding, *, hidden: bool) -> Finding:
             "see it on the public ones."
         )
         return Finding(stopped.kind, message, stopped.case, details, hidden=True)
-    if output.strip():
-        message += f". The last thing it printed:\n{output}"
-    return Finding(stopped.kind, message, stopped.case, details, stopped.hidden)
+    return Finding(stopped.kind, message + printed(output), stopped.case, details, stopped.hidden)
 
 
 def redacted_error(finding: Finding) -> Finding:
