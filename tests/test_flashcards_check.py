@@ -307,3 +307,14 @@ def test_a_card_written_many_ways_is_told_about_once():
     assert sum(finding.case == card for finding in result.findings) <= 2
     twice = grade({card: KEY[card], f" {card}": another(KEY[card])})
     assert [finding.kind for finding in twice.findings].count("conflict") == 1
+
+
+@pytest.mark.parametrize("odd", [10**100, -(10**90) - 0.5, ("a",) * 50])
+def test_an_odd_answer_costs_only_its_card(odd):
+    """Does an answer that is a huge number (or any other non-str) lose only its own card, the
+    child's description of it fitting the grader's bounds on what comes back?"""
+    answers = {card: KEY[card] for card in CARDS}
+    answers[CARDS[0]] = odd
+    result = grade(answers)
+    assert result.score == pytest.approx(POINTS * (len(CARDS) - 1) / len(CARDS))
+    assert "invalid" in kinds(result) and "malformed" not in result.feedback

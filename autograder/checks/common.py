@@ -10,6 +10,7 @@ import torch
 from autograder.reports.result import Finding
 
 MAX_REPR = 200
+MAX_TYPE_NAME = 40  # characters of a type's name a message quotes (the name is the student's)
 
 
 def normal(rng: random.Random, shape: tuple[int, ...], scale: float, dtype) -> torch.Tensor:

@@ -25,15 +25,17 @@ from dataclasses import asdict, dataclass
 from typing import cast
 
 from autograder.cards import key as answer_key
+from autograder.checks.common import MAX_TYPE_NAME
 from autograder.checks.kind import Observation
 from autograder.reports.result import Finding
 from autograder.spec import ALGORITHMS, TestSpec
+from autograder.verdict.observations import MAX_WORD
 from autograder.verdict.sources import Sources
 
 KIND = "flashcards"
 ANSWER = "FLASHCARD_ANSWERS"
 MAX_ENTRIES = 200  # far more than the cards; a bigger dict is refused, not read
-MAX_TEXT = 80  # characters of a key or value kept
+MAX_TEXT = MAX_WORD  # characters of a key or value kept: what the grader's schema accepts
 
 # The names people write, squeezed (lower case, letters and digits only), by canonical name.
 SPELLINGS: dict[str, tuple[str, ...]] = {
@@ -135,15 +137,16 @@ def expected(case_list: list[FlashcardCase], sources: Sources) -> list[Observati
 
 
 def _type_name(value: object) -> str:
-    return type.__dict__["__name__"].__get__(type(value))[:40]
+    return type.__dict__["__name__"].__get__(type(value))[:MAX_TYPE_NAME]
 
 
 def _shown(value: object) -> str:
-    """A short, safe description of a value of any type (no method of the value runs)."""
+    """A short, safe description of a value of any type (no method of the value runs), at most
+    ``MAX_TEXT`` characters (an int's digits are cut too)."""
     if type(value) in (int, float, bool, type(None)):
-        return repr(value)
+        return repr(value)[:MAX_TEXT]
     if type(value) is str:
-        return repr(value[:MAX_TEXT])
+        return repr(value)[:MAX_TEXT]
     name = _type_name(value)
     return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 
 from autograder.checks import KINDS
+from autograder.checks.common import MAX_TYPE_NAME
 from autograder.verdict.cases import case_id
 from autograder.verdict.observations import Unobserved
 
@@ -32,7 +33,7 @@ def once(cache: dict, key, compute):
 def run_cases(test, answer, cases: list, namespace: dict) -> list[dict]:
     """Observations of ``answer`` on every case of ``test``, whatever its kind."""
     if test.kind != "flashcards" and not callable(answer):
-        kind = type(answer).__name__[:40]
+        kind = type(answer).__name__[:MAX_TYPE_NAME]
         sentence = f"`{test.answer}` is a {kind}, not a function or class."
         return Unobserved("invalid", sentence).wire()
     check = KINDS[test.kind]

@@ -153,8 +153,9 @@ class TrainObservation(TypedDict):
 # Text the child writes and a finding may quote: as long as the child's own checks make it (a quiz
 # key or answer: 80 characters; a sentence about a value: 200), never more. Longer is a forged
 # claim; it would also cost the grader time, as some text is compared in more than linear time.
-Word = Annotated[str, Field(max_length=80)]
-Sentence = Annotated[str, Field(max_length=200)]
+MAX_WORD, MAX_SENTENCE = 80, 200
+Word = Annotated[str, Field(max_length=MAX_WORD)]
+Sentence = Annotated[str, Field(max_length=MAX_SENTENCE)]
 
 
 class CardProblem(TypedDict):
