@@ -102,17 +102,7 @@ class MySGD:
 """
 SGD_CORRECT["the course text's class (no skip of a None gradient)"] = COURSE_SGD
 
-SGD_WRONG = {
-    "params kept as a generator (missing list())": (
-        SGD_PLAIN.replace("list(params)", "params"),
-        "side_condition",
-    ),
-    "zero_grad does nothing": (
-        SGD_PLAIN.replace("            p.grad = None", "            pass"),
-        "side_condition",
-    ),
-    "subclasses torch.optim.Optimizer": (
-        """
+SGD_ON_OPTIMIZER = """
 class MySGD(torch.optim.Optimizer):
     def __init__(self, params, lr):
         super().__init__(params, {"lr": lr})
@@ -123,7 +113,21 @@ class MySGD(torch.optim.Optimizer):
             for p in group["params"]:
                 if p.grad is not None:
                     p.add_(p.grad, alpha=-group["lr"])
-""",
+"""
+SGD_WRONG = {
+    "params kept as a generator (missing list())": (
+        SGD_PLAIN.replace("list(params)", "params"),
+        "side_condition",
+    ),
+    "zero_grad does nothing": (
+        SGD_PLAIN.replace("            p.grad = None", "            pass"),
+        "side_condition",
+    ),
+    "subclasses torch.optim.Optimizer": (SGD_ON_OPTIMIZER, "side_condition"),
+    # What was built counts, not only what was called (a third red team's MySGD).
+    "a function returning a torch.optim.Optimizer": (
+        SGD_ON_OPTIMIZER.replace("class MySGD(", "class _Built(")
+        + "\n\ndef MySGD(params, lr):\n    return _Built(params, lr)\n",
         "side_condition",
     ),
     "gradient ascent": (
@@ -596,29 +600,3 @@ def test_checking_my_adam_does_not_import_dynamo():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert output.strip() == "False"
-
-
-def test_a_factory_returning_a_torch_optimizer_is_not_mysgd_from_scratch():
-    """Is a function named MySGD that returns a torch.optim.Optimizer told it is not written from
-    scratch (what was built is checked, not only what was called)?"""
-    from autograder.verdict import engine
-
-    class _Hidden(torch.optim.Optimizer):
-        def __init__(self, params, lr):
-            super().__init__(params, {"lr": lr})
-
-        @torch.no_grad()
-        def step(self):
-            for group in self.param_groups:
-                for param in group["params"]:
-                    if param.grad is not None:
-                        param.add_(param.grad, alpha=-group["lr"])
-
-    def MySGD(params, lr):
-        return _Hidden(params, lr)
-
-    (result,) = engine.grade_namespace(
-        {"MySGD": MySGD}, sources=SOURCES, tests=["my_sgd"], hidden=False
-    )
-    assert not result.passed
-    assert any("from scratch" in finding.message for finding in result.findings)
